@@ -1,0 +1,1 @@
+//! Digest authentication: algorithms, challenge parsing, response computation (pure functions). (Stub.)

@@ -1,0 +1,1 @@
+//! pjlib basics for C: pj_init, threads, strings. (Stub.)

@@ -1,0 +1,1 @@
+//! Group lock: reference count, recursive lock and destroy handlers. (Stub.)

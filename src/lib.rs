@@ -1,0 +1,15 @@
+//! pjsip-auth-shim: PJSIP-compatible SIP client digest authentication, above
+//! all its asynchronous challenge API, with single-use thread-safe tokens.
+//!
+//! The core modules are safe Rust and know nothing of C; `ffi` is the thin C
+//! layer (see `include/pjsip_auth_shim.h`).
+
+#![allow(non_camel_case_types)]
+#![deny(unsafe_op_in_unsafe_fn)]
+
+pub mod digest;
+pub mod ffi;
+pub mod grp_lock;
+pub mod pool;
+pub mod sip;
+pub mod status;

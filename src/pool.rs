@@ -1,0 +1,1 @@
+//! Memory pools: arenas whose allocations live until the pool is released. (Stub.)

@@ -1,0 +1,1 @@
+//! SIP message model: parse, headers, print. (Stub; filled by the messages work.)

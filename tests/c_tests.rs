@@ -1,0 +1,123 @@
+//! Builds every `c-tests/*.c` against the static library and the generated
+//! header, the way a C user would, and runs it.
+//!
+//! Each program exits 0 on success. `PJSHIM_C_TEST_WRAPPER` (for example
+//! `valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite`)
+//! runs every program under that command; `.ci/run` uses it.
+//! `PJSHIM_C_TEST_FILTER` runs only programs whose name contains it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn target_dir() -> PathBuf {
+    // The test binary lives in target/<profile>/deps/.
+    let exe = std::env::current_exe().unwrap();
+    exe.parent().unwrap().parent().unwrap().to_path_buf()
+}
+
+fn compiler() -> cc::Tool {
+    let target = env!("PJSHIM_TARGET");
+    cc::Build::new()
+        .target(target)
+        .host(target)
+        .opt_level(1)
+        .debug(true)
+        .cargo_metadata(false)
+        .cargo_warnings(false)
+        .get_compiler()
+}
+
+fn build(src: &Path, out: &Path, lib: &Path) -> Result<(), String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut cmd = compiler().to_command();
+    cmd.args([
+        "-std=c11",
+        "-Wall",
+        "-Wextra",
+        "-Werror",
+        "-pedantic",
+        "-pthread",
+    ])
+    .arg("-I")
+    .arg(root.join("include"))
+    .arg("-I")
+    .arg(root.join("c-tests"))
+    .arg(src)
+    .arg(lib)
+    .args(["-lpthread", "-ldl", "-lm", "-o"])
+    .arg(out);
+    let output = cmd
+        .output()
+        .map_err(|e| format!("cannot run the C compiler: {e}"))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&output.stderr).into_owned())
+    }
+}
+
+fn run(exe: &Path) -> Result<String, String> {
+    let wrapper = std::env::var("PJSHIM_C_TEST_WRAPPER").unwrap_or_default();
+    let mut words = wrapper.split_whitespace();
+    let mut cmd = match words.next() {
+        Some(prog) => {
+            let mut c = Command::new(prog);
+            c.args(words).arg(exe);
+            c
+        }
+        None => Command::new(exe),
+    };
+    let output = cmd
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", exe.display()))?;
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    if output.status.success() {
+        Ok(text)
+    } else {
+        Err(format!("exit status {:?}\n{text}", output.status))
+    }
+}
+
+#[test]
+fn c_programs_pass() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let lib = target_dir().join("libpjsip_auth_shim.a");
+    assert!(
+        lib.exists(),
+        "static library not built at {}",
+        lib.display()
+    );
+    let out_dir = target_dir().join("c-tests");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let filter = std::env::var("PJSHIM_C_TEST_FILTER").unwrap_or_default();
+
+    let mut sources: Vec<PathBuf> = std::fs::read_dir(root.join("c-tests"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "c"))
+        .filter(|p| p.file_stem().unwrap().to_string_lossy().contains(&filter))
+        .collect();
+    sources.sort();
+    assert!(!sources.is_empty(), "no C test matched");
+
+    let mut failures = Vec::new();
+    for src in &sources {
+        let name = src.file_stem().unwrap().to_string_lossy().into_owned();
+        let exe = out_dir.join(&name);
+        let result = build(src, &exe, &lib)
+            .map_err(|e| format!("compile error:\n{e}"))
+            .and_then(|()| run(&exe));
+        match result {
+            Ok(_) => eprintln!("c-test {name} ... ok"),
+            Err(e) => {
+                eprintln!("c-test {name} ... FAILED\n{e}");
+                failures.push(name);
+            }
+        }
+    }
+    assert!(failures.is_empty(), "C tests failed: {failures:?}");
+}
