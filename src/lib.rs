@@ -13,3 +13,4 @@ pub mod grp_lock;
 pub mod pool;
 pub mod sip;
 pub mod status;
+pub mod token;
