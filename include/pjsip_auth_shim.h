@@ -135,258 +135,438 @@ typedef struct pjsip_auth_clt_async_impl_token {
 /* ---- End of hand-written part ---- */
 
 
-// Every failure the library can report.
+/**
+ * Every failure the library can report.
+ */
 typedef struct Error Error;
 
-// Opaque PJSIP type referenced by pjsip_cred_cb; never dereferenced here.
+/**
+ * A group lock (opaque): reference counted, recursive, with destroy handlers.
+ */
+typedef struct pj_grp_lock_t pj_grp_lock_t;
+
+typedef struct pj_pool_t pj_pool_t;
+
+/**
+ * Opaque PJSIP type referenced by pjsip_cred_cb; never dereferenced here.
+ */
 typedef struct pjsip_digest_challenge pjsip_digest_challenge;
 
-// Opaque PJSIP type referenced by pjsip_cred_cb; never dereferenced here.
+/**
+ * Opaque PJSIP type referenced by pjsip_cred_cb; never dereferenced here.
+ */
 typedef struct pjsip_digest_credential pjsip_digest_credential;
 
-// A received message (opaque).
+/**
+ * A SIP endpoint (opaque).
+ */
+typedef struct pjsip_endpoint pjsip_endpoint;
+
+/**
+ * A received message (opaque).
+ */
 typedef struct pjsip_rx_data pjsip_rx_data;
 
-// A message to send (opaque): reference counted; freed when the last reference goes.
+/**
+ * A message to send (opaque): reference counted; freed when the last reference goes.
+ */
 typedef struct pjsip_tx_data pjsip_tx_data;
 
-// A client authentication session. Embed it by value (on the stack or in your
-// own struct); set it up with pjsip_auth_clt_init() and free what is behind it
-// with pjsip_auth_clt_deinit().
-//
-// Its fields are private to the library: it holds a handle into the library's
-// session table, never a pointer, so a session that was never initialised or was
-// already de-initialised is reported as PJ_EINVAL rather than dereferenced.
+/**
+ * A client authentication session. Embed it by value (on the stack or in your
+ * own struct); set it up with pjsip_auth_clt_init() and free what is behind it
+ * with pjsip_auth_clt_deinit().
+ *
+ * Its fields are private to the library: it holds a handle into the library's
+ * session table, never a pointer, so a session that was never initialised or was
+ * already de-initialised is reported as PJ_EINVAL rather than dereferenced.
+ */
 typedef struct pjsip_auth_clt_sess {
-  // Private: session handle (0 when not initialised).
+  /**
+   * Private: session handle (0 when not initialised).
+   */
   uint64_t _handle;
-  // Private: marks an initialised session.
+  /**
+   * Private: marks an initialised session.
+   */
   uint64_t _magic;
-  // Private: reserved.
+  /**
+   * Private: reserved.
+   */
   uint64_t _reserved[6];
 } pjsip_auth_clt_sess;
 
-// A string slice: `slen` bytes at `ptr`, not NUL-terminated.
-//
-// Strings passed in are only borrowed for the call unless a function says
-// otherwise; strings handed out point into memory owned by the object they
-// came from and live as long as it does.
+/**
+ * Parameter of the challenge callback.
+ */
+typedef struct pjsip_auth_clt_async_on_chal_param {
+  /**
+   * The challenged request. Valid during the callback; to keep it, take a
+   * reference with pjsip_tx_data_add_ref().
+   */
+  struct pjsip_tx_data *tdata;
+  /**
+   * The 401/407 response. Valid during the callback only; keep a copy with
+   * pjsip_rx_data_clone().
+   */
+  const struct pjsip_rx_data *rdata;
+  /**
+   * The user_data of the pjsip_auth_clt_async_setting.
+   */
+  void *user_data;
+} pjsip_auth_clt_async_on_chal_param;
+
+/**
+ * A string slice: `slen` bytes at `ptr`, not NUL-terminated.
+ *
+ * Strings passed in are only borrowed for the call unless a function says
+ * otherwise; strings handed out point into memory owned by the object they
+ * came from and live as long as it does.
+ */
 typedef struct pj_str_t {
-  // First byte; may be NULL when `slen` is 0.
+  /**
+   * First byte; may be NULL when `slen` is 0.
+   */
   char *ptr;
-  // Length in bytes; never negative.
+  /**
+   * Length in bytes; never negative.
+   */
   pj_ssize_t slen;
 } pj_str_t;
 
-// A time interval or delay.
-typedef struct pj_time_val {
-  // Seconds.
-  long sec;
-  // Milliseconds (0 to 999 when normalised).
-  long msec;
-} pj_time_val;
-
-// AKA callback of PJSIP (kept for layout compatibility; AKA is not supported,
-// so it is never called).
+/**
+ * AKA callback of PJSIP (kept for layout compatibility; AKA is not supported,
+ * so it is never called).
+ */
 typedef pj_status_t (*pjsip_cred_cb)(void *pool,
                                      const struct pjsip_digest_challenge *chal,
                                      const struct pjsip_cred_info *cred,
                                      const struct pj_str_t *method,
                                      struct pjsip_digest_credential *auth);
 
-// AKA parameters of a credential (layout compatibility only; not supported).
+/**
+ * AKA parameters of a credential (layout compatibility only; not supported).
+ */
 typedef struct pjsip_cred_info_aka {
-  // Permanent subscriber key.
+  /**
+   * Permanent subscriber key.
+   */
   struct pj_str_t k;
-  // Operator variant key.
+  /**
+   * Operator variant key.
+   */
   struct pj_str_t op;
-  // Authentication management field.
+  /**
+   * Authentication management field.
+   */
   struct pj_str_t amf;
-  // Callback to create the AKA digest.
+  /**
+   * Callback to create the AKA digest.
+   */
   pjsip_cred_cb cb;
 } pjsip_cred_info_aka;
 
-// Extended credential data (a union in PJSIP with `aka` as its only member).
+/**
+ * Extended credential data (a union in PJSIP with `aka` as its only member).
+ */
 typedef union pjsip_cred_info_ext {
-  // AKA data.
+  /**
+   * AKA data.
+   */
   struct pjsip_cred_info_aka aka;
 } pjsip_cred_info_ext;
 
-// A credential: which realm and user it is for, and the secret.
-//
-// The library copies every string it is given (pjsip_auth_clt_set_credentials),
-// so the caller's buffers need only live for the call.
+/**
+ * A credential: which realm and user it is for, and the secret.
+ *
+ * The library copies every string it is given (pjsip_auth_clt_set_credentials),
+ * so the caller's buffers need only live for the call.
+ */
 typedef struct pjsip_cred_info {
-  // Realm, or "*" for any realm (an exact realm match wins over "*").
+  /**
+   * Realm, or "*" for any realm (an exact realm match wins over "*").
+   */
   struct pj_str_t realm;
-  // Scheme: "digest" (case-insensitive).
+  /**
+   * Scheme: "digest" (case-insensitive).
+   */
   struct pj_str_t scheme;
-  // User name.
+  /**
+   * User name.
+   */
   struct pj_str_t username;
-  // A pjsip_cred_data_type value.
+  /**
+   * A pjsip_cred_data_type value.
+   */
   int data_type;
-  // The password, or the HA1 in hex for PJSIP_CRED_DATA_DIGEST.
+  /**
+   * The password, or the HA1 in hex for PJSIP_CRED_DATA_DIGEST.
+   */
   struct pj_str_t data;
-  // For PJSIP_CRED_DATA_DIGEST: the algorithm the HA1 was made with (NOT_SET = MD5).
+  /**
+   * For PJSIP_CRED_DATA_DIGEST: the algorithm the HA1 was made with (NOT_SET = MD5).
+   */
   pjsip_auth_algorithm_type algorithm_type;
-  // Extended data (AKA; unused).
+  /**
+   * Extended data (AKA; unused).
+   */
   union pjsip_cred_info_ext ext;
 } pjsip_cred_info;
 
-// Client authentication preferences.
+/**
+ * Client authentication preferences.
+ */
 typedef struct pjsip_auth_clt_pref {
-  // Send an empty Authorization with the first request (pjsip_auth_clt_init_req).
+  /**
+   * Send an empty Authorization with the first request (pjsip_auth_clt_init_req).
+   */
   pj_bool_t initial_auth;
-  // Algorithm for that initial Authorization (for example "MD5"); may be empty.
+  /**
+   * Algorithm for that initial Authorization (for example "MD5"); may be empty.
+   */
   struct pj_str_t algorithm;
 } pjsip_auth_clt_pref;
 
-// Description of a digest algorithm, as returned by
-// pjsip_auth_get_algorithm_by_type() and pjsip_auth_get_algorithm_by_iana_name().
-// The library owns these; they live for the whole process.
+/**
+ * A time interval or delay.
+ */
+typedef struct pj_time_val {
+  /**
+   * Seconds.
+   */
+  long sec;
+  /**
+   * Milliseconds (0 to 999 when normalised).
+   */
+  long msec;
+} pj_time_val;
+
+/**
+ * Description of a digest algorithm, as returned by
+ * pjsip_auth_get_algorithm_by_type() and pjsip_auth_get_algorithm_by_iana_name().
+ * The library owns these; they live for the whole process.
+ */
 typedef struct pjsip_auth_algorithm {
-  // The algorithm type.
+  /**
+   * The algorithm type.
+   */
   pjsip_auth_algorithm_type algorithm_type;
-  // Name used in the `algorithm` parameter (for example "SHA-256").
+  /**
+   * Name used in the `algorithm` parameter (for example "SHA-256").
+   */
   struct pj_str_t iana_name;
-  // The OpenSSL digest name (for example "SHA256"), NUL-terminated.
+  /**
+   * The OpenSSL digest name (for example "SHA256"), NUL-terminated.
+   */
   const char *openssl_name;
-  // Digest length in bytes.
+  /**
+   * Digest length in bytes.
+   */
   unsigned int digest_length;
-  // Digest length in hex characters.
+  /**
+   * Digest length in hex characters.
+   */
   unsigned int digest_str_length;
 } pjsip_auth_algorithm;
 
-// Parameter of the challenge callback.
-typedef struct pjsip_auth_clt_async_on_chal_param {
-  // The challenged request. Valid during the callback; to keep it, take a
-  // reference with pjsip_tx_data_add_ref().
-  struct pjsip_tx_data *tdata;
-  // The 401/407 response. Valid during the callback only; keep a copy with
-  // pjsip_rx_data_clone().
-  const struct pjsip_rx_data *rdata;
-  // The user_data of the pjsip_auth_clt_async_setting.
-  void *user_data;
-} pjsip_auth_clt_async_on_chal_param;
-
-// Success.
+/**
+ * Success.
+ */
 #define PJ_SUCCESS 0
 
-// Unknown error.
+/**
+ * Unknown error.
+ */
 #define PJ_EUNKNOWN 70001
 
-// Operation pending.
+/**
+ * Operation pending.
+ */
 #define PJ_EPENDING 70002
 
-// Invalid argument (also: NULL pointer, unknown or used token).
+/**
+ * Invalid argument (also: NULL pointer, unknown or used token).
+ */
 #define PJ_EINVAL 70004
 
-// Not found.
+/**
+ * Not found.
+ */
 #define PJ_ENOTFOUND 70006
 
-// Not enough memory.
+/**
+ * Not enough memory.
+ */
 #define PJ_ENOMEM 70007
 
-// Internal error (a caught panic is reported as this).
+/**
+ * Internal error (a caught panic is reported as this).
+ */
 #define PJ_EBUG 70008
 
-// Timed out.
+/**
+ * Timed out.
+ */
 #define PJ_ETIMEDOUT 70009
 
-// Too many objects.
+/**
+ * Too many objects.
+ */
 #define PJ_ETOOMANY 70010
 
-// Not supported.
+/**
+ * Not supported.
+ */
 #define PJ_ENOTSUP 70012
 
-// Invalid operation.
+/**
+ * Invalid operation.
+ */
 #define PJ_EINVALIDOP 70013
 
-// Cancelled.
+/**
+ * Cancelled.
+ */
 #define PJ_ECANCELLED 70014
 
-// Already exists.
+/**
+ * Already exists.
+ */
 #define PJ_EEXISTS 70015
 
-// Too big (for example a print buffer too small).
+/**
+ * Too big (for example a print buffer too small).
+ */
 #define PJ_ETOOBIG 70017
 
-// Ignored (for example a challenge the application declined).
+/**
+ * Ignored (for example a challenge the application declined).
+ */
 #define PJ_EIGNORED 70020
 
-// Gone (for example a group lock destroyed by this call).
+/**
+ * Gone (for example a group lock destroyed by this call).
+ */
 #define PJ_EGONE 70023
 
-// Invalid message or syntax error.
+/**
+ * Invalid message or syntax error.
+ */
 #define PJSIP_EINVALIDMSG 171020
 
-// Expecting a request.
+/**
+ * Expecting a request.
+ */
 #define PJSIP_ENOTREQUESTMSG 171021
 
-// Expecting a response.
+/**
+ * Expecting a response.
+ */
 #define PJSIP_ENOTRESPONSEMSG 171022
 
-// Message too long.
+/**
+ * Message too long.
+ */
 #define PJSIP_EMSGTOOLONG 171023
 
-// Invalid status code.
+/**
+ * Invalid status code.
+ */
 #define PJSIP_EINVALIDSTATUS 171030
 
-// Missing required header.
+/**
+ * Missing required header.
+ */
 #define PJSIP_EMISSINGHDR 171050
 
-// Invalid header.
+/**
+ * Invalid header.
+ */
 #define PJSIP_EINVALIDHDR 171051
 
-// Buffer destroyed (the last reference of a tx_data went).
+/**
+ * Buffer destroyed (the last reference of a tx_data went).
+ */
 #define PJSIP_EBUFDESTROYED 171063
 
-// Transaction destroyed.
+/**
+ * Transaction destroyed.
+ */
 #define PJSIP_ETSXDESTROYED 171070
 
-// Credentials failed to authenticate.
+/**
+ * Credentials failed to authenticate.
+ */
 #define PJSIP_EFAILEDCREDENTIAL 171100
 
-// No suitable credential.
+/**
+ * No suitable credential.
+ */
 #define PJSIP_ENOCREDENTIAL 171101
 
-// Invalid or unsupported digest algorithm.
+/**
+ * Invalid or unsupported digest algorithm.
+ */
 #define PJSIP_EINVALIDALGORITHM 171102
 
-// Invalid or unsupported qop.
+/**
+ * Invalid or unsupported qop.
+ */
 #define PJSIP_EINVALIDQOP 171103
 
-// Unsupported authentication scheme.
+/**
+ * Unsupported authentication scheme.
+ */
 #define PJSIP_EINVALIDAUTHSCHEME 171104
 
-// No previous challenge.
+/**
+ * No previous challenge.
+ */
 #define PJSIP_EAUTHNOPREVCHAL 171105
 
-// No suitable authorization header.
+/**
+ * No suitable authorization header.
+ */
 #define PJSIP_EAUTHNOAUTH 171106
 
-// Account not found.
+/**
+ * Account not found.
+ */
 #define PJSIP_EAUTHACCNOTFOUND 171107
 
-// Invalid realm.
+/**
+ * Invalid realm.
+ */
 #define PJSIP_EAUTHINVALIDREALM 171109
 
-// Invalid digest.
+/**
+ * Invalid digest.
+ */
 #define PJSIP_EAUTHINVALIDDIGEST 171110
 
-// Too many stale challenges in a row.
+/**
+ * Too many stale challenges in a row.
+ */
 #define PJSIP_EAUTHSTALECOUNT 171111
 
-// Invalid nonce.
+/**
+ * Invalid nonce.
+ */
 #define PJSIP_EAUTHINNONCE 171112
 
-// No challenge in the response.
+/**
+ * No challenge in the response.
+ */
 #define PJSIP_EAUTHNOCHAL 171114
 
-// True.
+/**
+ * True.
+ */
 #define PJ_TRUE 1
 
-// False.
+/**
+ * False.
+ */
 #define PJ_FALSE 0
 
 
@@ -395,12 +575,182 @@ typedef struct pjsip_auth_clt_async_on_chal_param {
 extern "C" {
 #endif // __cplusplus
 
-// Writes a human-readable message for `status` into `buf` (at most `size`
-// bytes, always NUL-terminated when `size > 0`, truncated if needed).
-//
-// Unknown codes get "Unknown error <code>". Returns `PJ_SUCCESS`, or
-// `PJ_EINVAL` when `buf` is NULL or `size` is 0 (nothing written).
-// Thread-safe.
+/**
+ * Enables asynchronous challenge handling on `sess` (on its parent when one
+ * is set): from now on pjsip_auth_clt_async_impl_on_challenge() calls `opt->cb`.
+ * `*opt` is copied. Returns `PJ_EINVAL` if `sess`, `opt` or `opt->cb` is NULL
+ * or the session is not initialised.
+ */
+pj_status_t pjsip_auth_clt_async_configure(struct pjsip_auth_clt_sess *sess,
+                                           const pjsip_auth_clt_async_setting *opt);
+
+/**
+ * For code that owns transactions (our regc, or an application's own SIP
+ * stack): hands a challenge to the application's callback.
+ *
+ * Issues a token, writes "AUTH" into `impl_token->signature`, and calls the
+ * callback configured on `sess` (or its parent, which the callback then
+ * receives) with `param->tdata`, `param->rdata` and the setting's user_data.
+ * The library copies `user_data`, `send_impl`, `abandon_impl` and `grp_lock`
+ * from `*impl_token` now; `*impl_token` itself must stay valid until the token
+ * ends (its signature is zeroed then). `grp_lock` may be NULL.
+ *
+ * Take one reference on `impl_token->grp_lock` before the call. On
+ * `PJ_SUCCESS` (the callback returned PJ_TRUE, or it consumed the token
+ * itself) that reference belongs to the token: it is dropped when the token is
+ * sent, abandoned or revoked. Otherwise drop it yourself. `PJ_EIGNORED`: the
+ * callback declined; the token is already dead, fall back to
+ * pjsip_auth_clt_reinit_req(). `PJ_EINVALIDOP`: async is not configured.
+ * `PJ_EINVAL`: a NULL argument, NULL `param->tdata`/`param->rdata`, NULL
+ * `send_impl`, or an uninitialised session. `PJ_ETOOMANY`: a million tokens
+ * are pending already.
+ */
+pj_status_t pjsip_auth_clt_async_impl_on_challenge(struct pjsip_auth_clt_sess *sess,
+                                                   pjsip_auth_clt_async_impl_token *impl_token,
+                                                   const struct pjsip_auth_clt_async_on_chal_param *param);
+
+/**
+ * Sends `new_request` for the challenge behind `token`, consuming the token.
+ *
+ * `PJ_EINVAL` for NULL arguments, or a token that is unknown, consumed,
+ * abandoned, revoked or from another session (one not sharing the same
+ * parent); the caller then still owns `new_request` and nothing happened.
+ * Otherwise the token is consumed whatever happens next: the owner's
+ * send_impl runs once (taking over `new_request`), the token's group lock
+ * reference is dropped after it, and send_impl's status is returned. Of any
+ * number of threads calling this and/or abandon on one token, exactly one
+ * succeeds. Any thread; no lock is held while send_impl runs.
+ */
+pj_status_t pjsip_auth_clt_async_send_req(struct pjsip_auth_clt_sess *sess,
+                                          void *token,
+                                          struct pjsip_tx_data *new_request);
+
+/**
+ * Abandons the challenge behind `token`, consuming it: the owner's
+ * abandon_impl (if not NULL) runs once, then the token's group lock reference
+ * is dropped. Returns `PJ_SUCCESS`, or `PJ_EINVAL` as for
+ * pjsip_auth_clt_async_send_req() (then nothing happened).
+ */
+pj_status_t pjsip_auth_clt_async_abandon(struct pjsip_auth_clt_sess *sess, void *token);
+
+/**
+ * Tokens pending on `sess` (on its parent when one is set): issued and not
+ * yet sent, abandoned, declined or revoked. 0 for NULL or an uninitialised
+ * session. For test harnesses proving invalidation.
+ */
+unsigned int pjshim_auth_clt_async_pending(struct pjsip_auth_clt_sess *sess);
+
+/**
+ * Tokens pending in the whole process, over every session. For test
+ * harnesses proving the absence of leaks.
+ */
+unsigned int pjshim_async_live_tokens(void);
+
+pj_status_t pj_grp_lock_dec_ref(struct pj_grp_lock_t *_g);
+
+/**
+ * Sets up a client authentication session in `sess` (memory the caller owns,
+ * typically a struct on the stack or inside its own object).
+ *
+ * `endpt` and `pool` may be NULL; `options` must be 0 (other bits are ignored).
+ * If `sess` already holds a live session, that one is de-initialised first
+ * (its pending tokens revoked). Returns `PJ_SUCCESS`, or `PJ_EINVAL` for a NULL
+ * `sess`. Thread-safe with respect to other sessions.
+ */
+pj_status_t pjsip_auth_clt_init(struct pjsip_auth_clt_sess *sess,
+                                struct pjsip_endpoint *endpt,
+                                struct pj_pool_t *pool,
+                                unsigned int options);
+
+/**
+ * Frees everything behind `sess`. Tokens still pending on it are revoked:
+ * each one's abandon_impl runs once (with this `sess`) and its group lock
+ * reference is dropped (PJSIP leaks them). Afterwards the session reads as
+ * uninitialised (`PJ_EINVAL` from every call) until pjsip_auth_clt_init().
+ *
+ * May be called from inside a challenge callback, send_impl or abandon_impl.
+ * Returns `PJ_SUCCESS`, or `PJ_EINVAL` for NULL or a session not initialised.
+ */
+pj_status_t pjsip_auth_clt_deinit(struct pjsip_auth_clt_sess *sess);
+
+/**
+ * Initialises `sess` as a copy of `rhs`: credentials, preferences, the async
+ * setting and the parent link (not pending tokens, which stay with `rhs`).
+ * `pool` is accepted for PJSIP compatibility (all state is owned by the
+ * library). Returns `PJ_EINVAL` for a NULL argument or an uninitialised `rhs`.
+ */
+pj_status_t pjsip_auth_clt_clone(struct pj_pool_t *pool,
+                                 struct pjsip_auth_clt_sess *sess,
+                                 const struct pjsip_auth_clt_sess *rhs);
+
+/**
+ * Makes `sess` delegate to `parent`: configure, on_challenge, send_req,
+ * abandon, credentials, preferences and the sync calls then act on `parent`,
+ * and callbacks receive `parent`. `parent` must stay initialised while
+ * `sess` uses it (afterwards calls on `sess` return `PJ_EINVAL`).
+ * Returns `PJ_EINVAL` for NULL, uninitialised sessions, or `sess == parent`.
+ */
+pj_status_t pjsip_auth_clt_set_parent(struct pjsip_auth_clt_sess *sess,
+                                      const struct pjsip_auth_clt_sess *parent);
+
+/**
+ * Replaces the session's credentials with copies of `c[0..cred_cnt]` (the
+ * caller's buffers need only live for the call). `cred_cnt` 0 clears them.
+ * Acts on the parent when one is set. May be called from inside callbacks.
+ * Returns `PJ_EINVAL` for NULL `sess`, NULL `c` with a non-zero count, a
+ * malformed string, or an unknown data_type; nothing changes then.
+ */
+pj_status_t pjsip_auth_clt_set_credentials(struct pjsip_auth_clt_sess *sess,
+                                           int cred_cnt,
+                                           const struct pjsip_cred_info *c);
+
+/**
+ * Sets the preferences (copied). Acts on the parent when one is set.
+ * Returns `PJ_EINVAL` for NULL arguments or an uninitialised session.
+ */
+pj_status_t pjsip_auth_clt_set_prefs(struct pjsip_auth_clt_sess *sess,
+                                     const struct pjsip_auth_clt_pref *p);
+
+/**
+ * Reads the preferences into `*p`. `p->algorithm` points into the session and
+ * stays valid until the next pjsip_auth_clt_set_prefs() or deinit.
+ * Returns `PJ_EINVAL` for NULL arguments or an uninitialised session.
+ */
+pj_status_t pjsip_auth_clt_get_prefs(struct pjsip_auth_clt_sess *sess,
+                                     struct pjsip_auth_clt_pref *p);
+
+/**
+ * Copies `src` into `dst`, its strings into `pool` (they live until the pool
+ * is released). Returns `PJ_EINVAL` for a NULL argument; `dst` is untouched then.
+ */
+pj_status_t pjsip_auth_clt_pref_dup(struct pj_pool_t *pool,
+                                    struct pjsip_auth_clt_pref *dst,
+                                    const struct pjsip_auth_clt_pref *src);
+
+/**
+ * Copies `src` into `dst`, every string (realm, scheme, username, data and
+ * the AKA strings) into `pool`. Returns `PJ_EINVAL` for a NULL argument or
+ * a malformed string; `dst` is untouched then.
+ */
+pj_status_t pjsip_cred_info_dup(struct pj_pool_t *pool,
+                                struct pjsip_cred_info *dst,
+                                const struct pjsip_cred_info *src);
+
+/**
+ * Compares two credentials: 0 when realm, scheme (case-insensitive),
+ * username, data_type, data and algorithm_type are equal; otherwise a
+ * non-zero value ordering them. NULL sorts before non-NULL.
+ */
+int pjsip_cred_info_cmp(const struct pjsip_cred_info *cred1, const struct pjsip_cred_info *cred2);
+
+/**
+ * Writes a human-readable message for `status` into `buf` (at most `size`
+ * bytes, always NUL-terminated when `size > 0`, truncated if needed).
+ *
+ * Unknown codes get "Unknown error <code>". Returns `PJ_SUCCESS`, or
+ * `PJ_EINVAL` when `buf` is NULL or `size` is 0 (nothing written).
+ * Thread-safe.
+ */
 pj_status_t pj_strerror(pj_status_t status, char *buf, pj_size_t size);
 
 #ifdef __cplusplus

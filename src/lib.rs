@@ -7,6 +7,7 @@
 #![allow(non_camel_case_types)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
+pub mod auth;
 pub mod digest;
 pub mod ffi;
 pub mod grp_lock;

@@ -75,3 +75,22 @@ pub(crate) unsafe fn write_out<T>(p: *mut T, value: T) {
     // SAFETY: the caller checked p; `write` does not drop the old (possibly uninitialised) value.
     unsafe { p.write(value) }
 }
+
+/// A C pointer the library stores and hands back to C but never dereferences
+/// on its own behalf (except where a use site says so, with its own SAFETY line).
+#[derive(Debug)]
+pub(crate) struct CPtr<T>(pub(crate) *mut T);
+
+impl<T> Clone for CPtr<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for CPtr<T> {}
+
+// SAFETY: a CPtr is an opaque value to Rust: moving it between threads moves a
+// number. Whatever it points to is owned by C code, which chose to hand it to a
+// library documented as calling back from any thread.
+unsafe impl<T> Send for CPtr<T> {}
+// SAFETY: as for Send; a shared CPtr is never dereferenced through `&self`.
+unsafe impl<T> Sync for CPtr<T> {}

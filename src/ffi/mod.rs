@@ -9,11 +9,14 @@
 mod cast;
 mod panic;
 
+pub mod async_auth;
 pub mod auth_types;
 pub mod digest;
+pub mod endpoint;
 pub mod grp_lock;
 pub mod msg;
 pub mod pjlib;
 pub mod pool;
+pub mod session;
 pub mod status;
 pub mod types;

@@ -1,0 +1,5 @@
+//! Client authentication: the state of a client session (credentials,
+//! preferences) and, later, the challenge/response engine that uses it.
+
+pub mod credential;
+pub mod session;

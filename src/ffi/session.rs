@@ -1,0 +1,499 @@
+//! Client authentication sessions for C: the session table and the lifecycle
+//! functions of `sip_auth.h` (init, deinit, clone, parent, credentials, prefs).
+//!
+//! A `pjsip_auth_clt_sess` that C embeds by value holds only a magic number and
+//! a handle into the table below; the state lives here. A session that was
+//! never initialised, or was de-initialised, is reported as `PJ_EINVAL`.
+
+use super::async_auth;
+use super::auth_types::*;
+use super::cast::{str_bytes, try_mut, try_ref, CPtr};
+use super::endpoint::pjsip_endpoint;
+use super::panic::guard;
+use super::pool::{pj_pool_t, pool_ref, pool_strdup};
+use super::status::{status_of, PJ_EBUG};
+use super::types::{pj_status_t, pj_str_t, PJ_FALSE, PJ_TRUE};
+use crate::auth::credential::{Credential, Prefs, SecretKind};
+use crate::auth::session::ClientSession;
+use crate::status::{Error, Result};
+use once_cell::sync::Lazy;
+use parking_lot::{Mutex, RwLock};
+use std::collections::HashMap;
+use std::os::raw::{c_int, c_uint};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// Marks an initialised `pjsip_auth_clt_sess` ("PJSHMSES").
+const MAGIC: u64 = 0x504A_5348_4D53_4553;
+
+/// The parent a session delegates to.
+#[derive(Clone, Copy)]
+pub(crate) struct ParentLink {
+    pub(crate) id: u64,
+    pub(crate) sess: CPtr<pjsip_auth_clt_sess>,
+}
+
+/// Everything behind one session handle.
+pub(crate) struct SessInner {
+    pub(crate) core: ClientSession,
+    pub(crate) parent: Option<ParentLink>,
+    pub(crate) async_opt: Option<pjsip_auth_clt_async_setting>,
+    pub(crate) endpt: CPtr<pjsip_endpoint>,
+    pub(crate) pool: CPtr<pj_pool_t>,
+}
+
+/// A table entry. The mutex is never held while C code runs.
+pub(crate) struct SessEntry {
+    pub(crate) id: u64,
+    pub(crate) inner: Mutex<SessInner>,
+}
+
+// SAFETY: the raw pointers inside (async user_data, callback) are opaque values
+// handed back to the C code that supplied them; access is serialised by the mutex.
+unsafe impl Send for SessInner {}
+
+static SESSIONS: Lazy<RwLock<HashMap<u64, Arc<SessEntry>>>> = Lazy::new(Default::default);
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// The entry behind a C session, or `InvalidArg` for NULL or an uninitialised
+/// or de-initialised session.
+///
+/// # Safety
+/// A non-NULL `sess` must point to a readable `pjsip_auth_clt_sess`.
+pub(crate) unsafe fn lookup(sess: *const pjsip_auth_clt_sess) -> Result<Arc<SessEntry>> {
+    // SAFETY: forwarded from the caller.
+    let s = unsafe { try_ref(sess) }?;
+    if s._magic != MAGIC {
+        return Err(Error::InvalidArg);
+    }
+    SESSIONS
+        .read()
+        .get(&s._handle)
+        .cloned()
+        .ok_or(Error::InvalidArg)
+}
+
+/// The session that acts for `sess`: its parent when one is set, else itself,
+/// with the C pointer callbacks receive.
+///
+/// # Safety
+/// As for `lookup`.
+pub(crate) unsafe fn effective(
+    sess: *mut pjsip_auth_clt_sess,
+) -> Result<(Arc<SessEntry>, *mut pjsip_auth_clt_sess)> {
+    // SAFETY: forwarded from the caller.
+    let entry = unsafe { lookup(sess) }?;
+    let parent = entry.inner.lock().parent;
+    match parent {
+        None => Ok((entry, sess)),
+        Some(link) => {
+            let parent = SESSIONS
+                .read()
+                .get(&link.id)
+                .cloned()
+                .ok_or(Error::InvalidArg)?;
+            Ok((parent, link.sess.0))
+        }
+    }
+}
+
+fn register(inner: SessInner) -> u64 {
+    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    let entry = Arc::new(SessEntry {
+        id,
+        inner: Mutex::new(inner),
+    });
+    SESSIONS.write().insert(id, entry);
+    id
+}
+
+/// Removes a live session from the table and revokes its pending tokens.
+fn retire(sess: *mut pjsip_auth_clt_sess, id: u64) -> bool {
+    let removed = SESSIONS.write().remove(&id).is_some();
+    if removed {
+        async_auth::revoke_all(id, sess);
+    }
+    removed
+}
+
+/// Sets up a client authentication session in `sess` (memory the caller owns,
+/// typically a struct on the stack or inside its own object).
+///
+/// `endpt` and `pool` may be NULL; `options` must be 0 (other bits are ignored).
+/// If `sess` already holds a live session, that one is de-initialised first
+/// (its pending tokens revoked). Returns `PJ_SUCCESS`, or `PJ_EINVAL` for a NULL
+/// `sess`. Thread-safe with respect to other sessions.
+#[no_mangle]
+pub unsafe extern "C" fn pjsip_auth_clt_init(
+    sess: *mut pjsip_auth_clt_sess,
+    endpt: *mut pjsip_endpoint,
+    pool: *mut pj_pool_t,
+    options: c_uint,
+) -> pj_status_t {
+    let _ = options;
+    guard(PJ_EBUG, || {
+        status_of((|| {
+            // SAFETY: the caller passes a writable session struct (checked for NULL).
+            let s = unsafe { try_mut(sess) }?;
+            if s._magic == MAGIC {
+                retire(sess, s._handle);
+            }
+            let id = register(SessInner {
+                core: ClientSession::default(),
+                parent: None,
+                async_opt: None,
+                endpt: CPtr(endpt),
+                pool: CPtr(pool),
+            });
+            // SAFETY: re-borrow after retire(), which may have called C code.
+            let s = unsafe { try_mut(sess) }?;
+            *s = pjsip_auth_clt_sess {
+                _handle: id,
+                _magic: MAGIC,
+                _reserved: [0; 6],
+            };
+            Ok(())
+        })())
+    })
+}
+
+/// Frees everything behind `sess`. Tokens still pending on it are revoked:
+/// each one's abandon_impl runs once (with this `sess`) and its group lock
+/// reference is dropped (PJSIP leaks them). Afterwards the session reads as
+/// uninitialised (`PJ_EINVAL` from every call) until pjsip_auth_clt_init().
+///
+/// May be called from inside a challenge callback, send_impl or abandon_impl.
+/// Returns `PJ_SUCCESS`, or `PJ_EINVAL` for NULL or a session not initialised.
+#[no_mangle]
+pub unsafe extern "C" fn pjsip_auth_clt_deinit(sess: *mut pjsip_auth_clt_sess) -> pj_status_t {
+    guard(PJ_EBUG, || {
+        status_of((|| {
+            // SAFETY: checked for NULL; the caller passes its session struct.
+            let s = unsafe { try_mut(sess) }?;
+            if s._magic != MAGIC {
+                return Err(Error::InvalidArg);
+            }
+            let id = s._handle;
+            s._magic = 0;
+            s._handle = 0;
+            if retire(sess, id) {
+                Ok(())
+            } else {
+                Err(Error::InvalidArg)
+            }
+        })())
+    })
+}
+
+/// Initialises `sess` as a copy of `rhs`: credentials, preferences, the async
+/// setting and the parent link (not pending tokens, which stay with `rhs`).
+/// `pool` is accepted for PJSIP compatibility (all state is owned by the
+/// library). Returns `PJ_EINVAL` for a NULL argument or an uninitialised `rhs`.
+#[no_mangle]
+pub unsafe extern "C" fn pjsip_auth_clt_clone(
+    pool: *mut pj_pool_t,
+    sess: *mut pjsip_auth_clt_sess,
+    rhs: *const pjsip_auth_clt_sess,
+) -> pj_status_t {
+    guard(PJ_EBUG, || {
+        status_of((|| {
+            if pool.is_null() || sess.is_null() {
+                return Err(Error::InvalidArg);
+            }
+            // SAFETY: checked for NULL; the caller passes a session struct.
+            let src = unsafe { lookup(rhs) }?;
+            let copy = {
+                let i = src.inner.lock();
+                SessInner {
+                    core: i.core.clone(),
+                    parent: i.parent,
+                    async_opt: i.async_opt,
+                    endpt: i.endpt,
+                    pool: CPtr(pool),
+                }
+            };
+            // SAFETY: checked for NULL above.
+            let s = unsafe { try_mut(sess) }?;
+            if s._magic == MAGIC && s._handle != src.id {
+                retire(sess, s._handle);
+            }
+            let id = register(copy);
+            // SAFETY: as above.
+            let s = unsafe { try_mut(sess) }?;
+            *s = pjsip_auth_clt_sess {
+                _handle: id,
+                _magic: MAGIC,
+                _reserved: [0; 6],
+            };
+            Ok(())
+        })())
+    })
+}
+
+/// Makes `sess` delegate to `parent`: configure, on_challenge, send_req,
+/// abandon, credentials, preferences and the sync calls then act on `parent`,
+/// and callbacks receive `parent`. `parent` must stay initialised while
+/// `sess` uses it (afterwards calls on `sess` return `PJ_EINVAL`).
+/// Returns `PJ_EINVAL` for NULL, uninitialised sessions, or `sess == parent`.
+#[no_mangle]
+pub unsafe extern "C" fn pjsip_auth_clt_set_parent(
+    sess: *mut pjsip_auth_clt_sess,
+    parent: *const pjsip_auth_clt_sess,
+) -> pj_status_t {
+    guard(PJ_EBUG, || {
+        status_of((|| {
+            // SAFETY: session structs from the caller, checked for NULL.
+            let child = unsafe { lookup(sess) }?;
+            // SAFETY: as above.
+            let par = unsafe { lookup(parent) }?;
+            if child.id == par.id {
+                return Err(Error::InvalidArg);
+            }
+            child.inner.lock().parent = Some(ParentLink {
+                id: par.id,
+                sess: CPtr(parent as *mut pjsip_auth_clt_sess),
+            });
+            Ok(())
+        })())
+    })
+}
+
+/// The core credential for a C one (strings copied).
+///
+/// # Safety
+/// The strings of `c` must be readable for their lengths.
+unsafe fn credential_from_c(c: &pjsip_cred_info) -> Result<Credential> {
+    const AKA: c_int = 16;
+    let kind = if c.data_type & AKA != 0 {
+        SecretKind::Aka
+    } else {
+        match c.data_type {
+            0 => SecretKind::Password,
+            1 => SecretKind::Ha1 {
+                algorithm_type: c.algorithm_type,
+            },
+            _ => return Err(Error::InvalidArg),
+        }
+    };
+    // SAFETY: forwarded from the caller.
+    let s = |p: &pj_str_t| unsafe { str_bytes(p) }.map(<[u8]>::to_vec);
+    Ok(Credential {
+        realm: s(&c.realm)?,
+        scheme: s(&c.scheme)?,
+        username: s(&c.username)?,
+        data: s(&c.data)?,
+        kind,
+    })
+}
+
+/// Replaces the session's credentials with copies of `c[0..cred_cnt]` (the
+/// caller's buffers need only live for the call). `cred_cnt` 0 clears them.
+/// Acts on the parent when one is set. May be called from inside callbacks.
+/// Returns `PJ_EINVAL` for NULL `sess`, NULL `c` with a non-zero count, a
+/// malformed string, or an unknown data_type; nothing changes then.
+#[no_mangle]
+pub unsafe extern "C" fn pjsip_auth_clt_set_credentials(
+    sess: *mut pjsip_auth_clt_sess,
+    cred_cnt: c_int,
+    c: *const pjsip_cred_info,
+) -> pj_status_t {
+    guard(PJ_EBUG, || {
+        status_of((|| {
+            // SAFETY: the caller's session struct, checked for NULL.
+            let (entry, _) = unsafe { effective(sess) }?;
+            if cred_cnt < 0 || (cred_cnt > 0 && c.is_null()) {
+                return Err(Error::InvalidArg);
+            }
+            let creds = if cred_cnt == 0 {
+                Vec::new()
+            } else {
+                // SAFETY: non-NULL; the caller passes cred_cnt credentials.
+                let list = unsafe { std::slice::from_raw_parts(c, cred_cnt as usize) };
+                list.iter()
+                    // SAFETY: strings of the caller's credentials.
+                    .map(|ci| unsafe { credential_from_c(ci) })
+                    .collect::<Result<Vec<_>>>()?
+            };
+            entry.inner.lock().core.set_credentials(creds);
+            Ok(())
+        })())
+    })
+}
+
+/// Sets the preferences (copied). Acts on the parent when one is set.
+/// Returns `PJ_EINVAL` for NULL arguments or an uninitialised session.
+#[no_mangle]
+pub unsafe extern "C" fn pjsip_auth_clt_set_prefs(
+    sess: *mut pjsip_auth_clt_sess,
+    p: *const pjsip_auth_clt_pref,
+) -> pj_status_t {
+    guard(PJ_EBUG, || {
+        status_of((|| {
+            // SAFETY: the caller's session struct, checked for NULL.
+            let (entry, _) = unsafe { effective(sess) }?;
+            // SAFETY: checked for NULL; the caller passes a pref struct.
+            let p = unsafe { try_ref(p) }?;
+            // SAFETY: the caller's string.
+            let algorithm = unsafe { str_bytes(&p.algorithm) }?.to_vec();
+            entry.inner.lock().core.prefs = Prefs {
+                initial_auth: p.initial_auth != PJ_FALSE,
+                algorithm,
+            };
+            Ok(())
+        })())
+    })
+}
+
+/// Reads the preferences into `*p`. `p->algorithm` points into the session and
+/// stays valid until the next pjsip_auth_clt_set_prefs() or deinit.
+/// Returns `PJ_EINVAL` for NULL arguments or an uninitialised session.
+#[no_mangle]
+pub unsafe extern "C" fn pjsip_auth_clt_get_prefs(
+    sess: *mut pjsip_auth_clt_sess,
+    p: *mut pjsip_auth_clt_pref,
+) -> pj_status_t {
+    guard(PJ_EBUG, || {
+        status_of((|| {
+            // SAFETY: the caller's session struct, checked for NULL.
+            let (entry, _) = unsafe { effective(sess) }?;
+            // SAFETY: checked for NULL; the caller passes a writable pref struct.
+            let out = unsafe { try_mut(p) }?;
+            let inner = entry.inner.lock();
+            *out = pjsip_auth_clt_pref {
+                initial_auth: if inner.core.prefs.initial_auth {
+                    PJ_TRUE
+                } else {
+                    PJ_FALSE
+                },
+                algorithm: pj_str_t::borrowing(&inner.core.prefs.algorithm),
+            };
+            Ok(())
+        })())
+    })
+}
+
+/// Copies a string of the caller into `pool`.
+///
+/// # Safety
+/// `s` must be readable for its length.
+unsafe fn dup_str(pool: &crate::pool::Pool, s: &pj_str_t) -> Result<pj_str_t> {
+    // SAFETY: forwarded from the caller.
+    let bytes = unsafe { str_bytes(s) }?;
+    Ok(pool_strdup(pool, bytes))
+}
+
+/// Copies `src` into `dst`, its strings into `pool` (they live until the pool
+/// is released). Returns `PJ_EINVAL` for a NULL argument; `dst` is untouched then.
+#[no_mangle]
+pub unsafe extern "C" fn pjsip_auth_clt_pref_dup(
+    pool: *mut pj_pool_t,
+    dst: *mut pjsip_auth_clt_pref,
+    src: *const pjsip_auth_clt_pref,
+) -> pj_status_t {
+    guard(PJ_EBUG, || {
+        status_of((|| {
+            // SAFETY: checked for NULL; pools come from pj_pool_create().
+            let pool = unsafe { pool_ref(pool) }?;
+            // SAFETY: checked for NULL.
+            let src = unsafe { try_ref(src) }?;
+            if dst.is_null() {
+                return Err(Error::InvalidArg);
+            }
+            // SAFETY: the caller's string.
+            let algorithm = unsafe { dup_str(pool, &src.algorithm) }?;
+            // SAFETY: checked for NULL; written whole.
+            unsafe {
+                dst.write(pjsip_auth_clt_pref {
+                    initial_auth: src.initial_auth,
+                    algorithm,
+                })
+            };
+            Ok(())
+        })())
+    })
+}
+
+/// Copies `src` into `dst`, every string (realm, scheme, username, data and
+/// the AKA strings) into `pool`. Returns `PJ_EINVAL` for a NULL argument or
+/// a malformed string; `dst` is untouched then.
+#[no_mangle]
+pub unsafe extern "C" fn pjsip_cred_info_dup(
+    pool: *mut pj_pool_t,
+    dst: *mut pjsip_cred_info,
+    src: *const pjsip_cred_info,
+) -> pj_status_t {
+    guard(PJ_EBUG, || {
+        status_of((|| {
+            // SAFETY: checked for NULL; pools come from pj_pool_create().
+            let pool = unsafe { pool_ref(pool) }?;
+            // SAFETY: checked for NULL.
+            let src = unsafe { try_ref(src) }?;
+            if dst.is_null() {
+                return Err(Error::InvalidArg);
+            }
+            // SAFETY: reading the union's only member, which every pattern of bits inhabits
+            // (strings are validated by dup_str, the callback is only copied).
+            let aka = unsafe { src.ext.aka };
+            // SAFETY (all dup_str calls): the caller's strings.
+            let copy = unsafe {
+                pjsip_cred_info {
+                    realm: dup_str(pool, &src.realm)?,
+                    scheme: dup_str(pool, &src.scheme)?,
+                    username: dup_str(pool, &src.username)?,
+                    data_type: src.data_type,
+                    data: dup_str(pool, &src.data)?,
+                    algorithm_type: src.algorithm_type,
+                    ext: pjsip_cred_info_ext {
+                        aka: pjsip_cred_info_aka {
+                            k: dup_str(pool, &aka.k)?,
+                            op: dup_str(pool, &aka.op)?,
+                            amf: dup_str(pool, &aka.amf)?,
+                            cb: aka.cb,
+                        },
+                    },
+                }
+            };
+            // SAFETY: checked for NULL.
+            unsafe { dst.write(copy) };
+            Ok(())
+        })())
+    })
+}
+
+/// Compares two credentials: 0 when realm, scheme (case-insensitive),
+/// username, data_type, data and algorithm_type are equal; otherwise a
+/// non-zero value ordering them. NULL sorts before non-NULL.
+#[no_mangle]
+pub unsafe extern "C" fn pjsip_cred_info_cmp(
+    cred1: *const pjsip_cred_info,
+    cred2: *const pjsip_cred_info,
+) -> c_int {
+    guard(-1, || {
+        // SAFETY: NULL-checked borrows of the caller's structs.
+        let (a, b) = match unsafe { (cred1.as_ref(), cred2.as_ref()) } {
+            (None, None) => return 0,
+            (None, Some(_)) => return -1,
+            (Some(_), None) => return 1,
+            (Some(a), Some(b)) => (a, b),
+        };
+        // SAFETY: the caller's strings; a malformed one compares as empty.
+        let s = |p: &pj_str_t| unsafe { str_bytes(p) }.unwrap_or(&[]).to_vec();
+        let lower = |p: &pj_str_t| s(p).to_ascii_lowercase();
+        let key = |c: &pjsip_cred_info| {
+            (
+                s(&c.realm),
+                lower(&c.scheme),
+                s(&c.username),
+                c.data_type,
+                s(&c.data),
+                c.algorithm_type,
+            )
+        };
+        match key(a).cmp(&key(b)) {
+            std::cmp::Ordering::Less => -1,
+            std::cmp::Ordering::Equal => 0,
+            std::cmp::Ordering::Greater => 1,
+        }
+    })
+}
+
