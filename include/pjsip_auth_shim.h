@@ -141,11 +141,38 @@ typedef struct pjsip_auth_clt_async_impl_token {
 typedef struct Error Error;
 
 /**
- * A group lock (opaque): reference counted, recursive, with destroy handlers.
+ * A group lock (opaque): an atomic reference count (starting at 0), a
+ * recursive lock, and destroy handlers.
+ *
+ * Methods: pj_grp_lock_add_ref(), pj_grp_lock_dec_ref(), pj_grp_lock_get_ref(),
+ * pj_grp_lock_acquire(), pj_grp_lock_tryacquire(), pj_grp_lock_release(),
+ * pj_grp_lock_add_handler(), pj_grp_lock_del_handler(), pj_grp_lock_destroy().
+ * It is freed when the last reference is dropped or by pj_grp_lock_destroy();
+ * to avoid a leak, one of them must eventually happen.
  */
 typedef struct pj_grp_lock_t pj_grp_lock_t;
 
+/**
+ * Pool factory policy of pjlib (opaque). Accepted for source compatibility
+ * and ignored: pass NULL.
+ */
+typedef struct pj_pool_factory_policy pj_pool_factory_policy;
+
+/**
+ * A memory pool (opaque). Memory allocated from it lives until
+ * pj_pool_release(); all allocations are 16-byte aligned.
+ *
+ * Methods: pj_pool_alloc(), pj_pool_zalloc(), pj_pool_calloc(),
+ * pj_pool_getobjname(), pj_pool_release(). Any thread may allocate from a pool
+ * at any time (allocation is internally locked).
+ */
 typedef struct pj_pool_t pj_pool_t;
+
+/**
+ * A thread handle (opaque), from pj_thread_register() or pj_thread_this().
+ * It stays valid while its thread runs.
+ */
+typedef struct pj_thread_t pj_thread_t;
 
 /**
  * Opaque PJSIP type referenced by pjsip_cred_cb; never dereferenced here.
@@ -217,6 +244,16 @@ typedef struct pjsip_auth_clt_async_on_chal_param {
 } pjsip_auth_clt_async_on_chal_param;
 
 /**
+ * Group lock settings, as pjlib. `flags` is accepted and ignored.
+ */
+typedef struct pj_grp_lock_config {
+  /**
+   * Flags (none are defined here; use 0).
+   */
+  unsigned int flags;
+} pj_grp_lock_config;
+
+/**
  * A string slice: `slen` bytes at `ptr`, not NUL-terminated.
  *
  * Strings passed in are only borrowed for the call unless a function says
@@ -233,6 +270,44 @@ typedef struct pj_str_t {
    */
   pj_ssize_t slen;
 } pj_str_t;
+
+/**
+ * A pool factory: makes pools with pj_pool_create() and owns them, so that
+ * destroying the factory frees pools the application forgot to release.
+ *
+ * Its fields are private to the library. It is normally the `factory` field of
+ * a pj_caching_pool (`&cp.factory`).
+ */
+typedef struct pj_pool_factory {
+  /**
+   * Private: the library's factory (NULL when not initialised).
+   */
+  void *_impl;
+  /**
+   * Private: marks an initialised factory.
+   */
+  uint64_t _magic;
+  /**
+   * Private: reserved.
+   */
+  void *_reserved[6];
+} pj_pool_factory;
+
+/**
+ * A caching pool, as pjlib: declare it by value, set it up with
+ * pj_caching_pool_init(), make pools with pj_pool_create(&cp.factory, ...),
+ * and free everything with pj_caching_pool_destroy().
+ */
+typedef struct pj_caching_pool {
+  /**
+   * The factory to pass to pj_pool_create().
+   */
+  struct pj_pool_factory factory;
+  /**
+   * Private: reserved.
+   */
+  void *_reserved[8];
+} pj_caching_pool;
 
 /**
  * AKA callback of PJSIP (kept for layout compatibility; AKA is not supported,
@@ -646,7 +721,257 @@ unsigned int pjshim_auth_clt_async_pending(struct pjsip_auth_clt_sess *sess);
  */
 unsigned int pjshim_async_live_tokens(void);
 
-pj_status_t pj_grp_lock_dec_ref(struct pj_grp_lock_t *_g);
+/**
+ * Fills `cfg` with the default settings. NULL is ignored.
+ */
+void pj_grp_lock_config_default(struct pj_grp_lock_config *cfg);
+
+/**
+ * Creates a group lock with reference count 0 (like pjlib: take a reference
+ * with pj_grp_lock_add_ref() before using it; the pj_grp_lock_dec_ref() that
+ * brings the count back to 0 destroys it).
+ *
+ * `pool` is ignored (may be NULL): the lock lives on the library's heap.
+ * `cfg` may be NULL. On success writes the lock to `*p_grp_lock` and returns
+ * PJ_SUCCESS; PJ_EINVAL when `p_grp_lock` is NULL (nothing written).
+ */
+pj_status_t pj_grp_lock_create(struct pj_pool_t *pool,
+                               const struct pj_grp_lock_config *cfg,
+                               struct pj_grp_lock_t **p_grp_lock);
+
+/**
+ * As pj_grp_lock_create(), with `handler(member)` as the first destroy handler.
+ * `member` may be NULL; PJ_EINVAL when `handler` or `p_grp_lock` is NULL.
+ */
+pj_status_t pj_grp_lock_create_w_handler(struct pj_pool_t *pool,
+                                         const struct pj_grp_lock_config *cfg,
+                                         void *member,
+                                         void (*handler)(void *member),
+                                         struct pj_grp_lock_t **p_grp_lock);
+
+/**
+ * Destroys the lock now, whatever its reference count: runs every destroy
+ * handler once, in the order added, then frees the lock. The pointer is
+ * invalid afterwards, also for threads holding references or the lock.
+ *
+ * Returns PJ_SUCCESS; PJ_EINVAL for NULL; PJ_EGONE when called from one of
+ * the lock's own destroy handlers (the destruction already under way finishes).
+ */
+pj_status_t pj_grp_lock_destroy(struct pj_grp_lock_t *grp_lock);
+
+/**
+ * Takes the lock, waiting while another thread holds it. Recursive: a thread
+ * may take it again and must then release it as many times. While held, the
+ * lock keeps a reference of its own (as in pjlib), so it cannot be destroyed
+ * under its holder.
+ *
+ * Returns PJ_SUCCESS; PJ_EINVAL for NULL; PJ_EINVALIDOP when the reference
+ * count is 0 (take a reference first).
+ */
+pj_status_t pj_grp_lock_acquire(struct pj_grp_lock_t *grp_lock);
+
+/**
+ * Takes the lock if it is free or already held by the calling thread.
+ * Returns PJ_SUCCESS; PJ_ETIMEDOUT when another thread holds it; otherwise as
+ * pj_grp_lock_acquire().
+ */
+pj_status_t pj_grp_lock_tryacquire(struct pj_grp_lock_t *grp_lock);
+
+/**
+ * Gives back one hold of the lock taken by the calling thread, and the
+ * reference it kept. Returns PJ_SUCCESS, or PJ_EGONE when that was the last
+ * reference (the lock was destroyed and freed); PJ_EINVAL for NULL;
+ * PJ_EINVALIDOP when the calling thread does not hold the lock.
+ */
+pj_status_t pj_grp_lock_release(struct pj_grp_lock_t *grp_lock);
+
+/**
+ * Adds `handler(member)` to run when the lock is destroyed, after the
+ * handlers added before it. `pool` is ignored (may be NULL); `member` may be
+ * NULL. Handlers run with no library lock held.
+ *
+ * Returns PJ_SUCCESS; PJ_EINVAL when `grp_lock` or `handler` is NULL; PJ_EGONE
+ * during destruction.
+ */
+pj_status_t pj_grp_lock_add_handler(struct pj_grp_lock_t *grp_lock,
+                                    struct pj_pool_t *pool,
+                                    void *member,
+                                    void (*handler)(void *member));
+
+/**
+ * Removes the first handler added with this `member` and `handler`.
+ * Returns PJ_SUCCESS; PJ_ENOTFOUND when there is none; PJ_EINVAL when
+ * `grp_lock` or `handler` is NULL.
+ */
+pj_status_t pj_grp_lock_del_handler(struct pj_grp_lock_t *grp_lock,
+                                    void *member,
+                                    void (*handler)(void *member));
+
+/**
+ * Adds a reference. Atomic; any thread. Returns PJ_SUCCESS; PJ_EINVAL for
+ * NULL; PJ_EGONE during destruction.
+ */
+pj_status_t pj_grp_lock_add_ref(struct pj_grp_lock_t *grp_lock);
+
+/**
+ * Drops a reference. Atomic; any thread. The call that drops the last one
+ * runs the destroy handlers (on the calling thread, in order added, once),
+ * frees the lock and returns PJ_EGONE; otherwise PJ_SUCCESS. PJ_EINVALIDOP
+ * when the count is already 0; PJ_EINVAL for NULL.
+ */
+pj_status_t pj_grp_lock_dec_ref(struct pj_grp_lock_t *grp_lock);
+
+/**
+ * The current reference count (a snapshot), or PJ_EINVAL for NULL (as pjlib).
+ */
+int pj_grp_lock_get_ref(struct pj_grp_lock_t *grp_lock);
+
+/**
+ * Initialises the library. Nothing needs initialising: always PJ_SUCCESS, and
+ * it may be called any number of times from any thread.
+ */
+pj_status_t pj_init(void);
+
+/**
+ * Counterpart of pj_init(); does nothing. Objects still alive stay usable.
+ */
+void pj_shutdown(void);
+
+/**
+ * Always PJ_TRUE: threads never need registering with this library.
+ */
+pj_bool_t pj_thread_is_registered(void);
+
+/**
+ * Accepts a thread registration, for source compatibility (registration is
+ * never required). `name` may be NULL and is not kept; `desc` must not be NULL
+ * but its content is neither read nor written.
+ *
+ * On success writes the calling thread's handle (valid while the thread runs)
+ * to `*thread` and returns PJ_SUCCESS; PJ_EINVAL when `desc` or `thread` is
+ * NULL (nothing written). Any thread, any number of times.
+ */
+pj_status_t pj_thread_register(const char *name, pj_thread_desc desc, struct pj_thread_t **thread);
+
+/**
+ * The calling thread's handle (the one pj_thread_register() gives). Never NULL.
+ */
+struct pj_thread_t *pj_thread_this(void);
+
+/**
+ * Sleeps the calling thread for `msec` milliseconds. Returns PJ_SUCCESS.
+ */
+pj_status_t pj_thread_sleep(unsigned int msec);
+
+/**
+ * A pj_str_t viewing the NUL-terminated string `s` (not copied: it must
+ * outlive the result). NULL gives the empty string.
+ */
+struct pj_str_t pj_str(char *s);
+
+/**
+ * Compares two strings as strcmp does, with their lengths: negative, 0 or
+ * positive (-1, 0, 1). NULL pointers count as empty strings. Thread-safe.
+ */
+int pj_strcmp(const struct pj_str_t *s1, const struct pj_str_t *s2);
+
+/**
+ * Compares a pj_str_t with a NUL-terminated string as strcmp does: -1, 0 or 1.
+ * NULL `s2` (or `s1`) counts as the empty string, as in pjlib. Thread-safe.
+ */
+int pj_strcmp2(const struct pj_str_t *s1, const char *s2);
+
+/**
+ * Like pj_strcmp(), ignoring ASCII case.
+ */
+int pj_stricmp(const struct pj_str_t *s1, const struct pj_str_t *s2);
+
+/**
+ * Like pj_strcmp2(), ignoring ASCII case.
+ */
+int pj_stricmp2(const struct pj_str_t *s1, const char *s2);
+
+/**
+ * Initialises a caching pool (pool factory).
+ *
+ * `policy` and `max_capacity` are accepted for compatibility and ignored
+ * (pass NULL and 0). Every pj_caching_pool_init() must be paired with one
+ * pj_caching_pool_destroy(). Does nothing when `cp` is NULL.
+ * Not thread-safe with respect to other uses of the same `cp`.
+ */
+void pj_caching_pool_init(struct pj_caching_pool *cp,
+                          const struct pj_pool_factory_policy *policy,
+                          pj_size_t max_capacity);
+
+/**
+ * Destroys a caching pool: frees every pool made from it that was not
+ * released yet (their pj_pool_t pointers become invalid).
+ *
+ * NULL, or a caching pool already destroyed, is ignored. No pool of this
+ * factory may be in use on another thread at the time.
+ */
+void pj_caching_pool_destroy(struct pj_caching_pool *cp);
+
+/**
+ * Creates a pool.
+ *
+ * `factory` is normally `&cp.factory` of an initialised pj_caching_pool; the
+ * pool then belongs to it as well, and pj_caching_pool_destroy() frees it if the
+ * application did not. `factory` may be NULL: the pool is then on its own and
+ * only pj_pool_release() frees it. `name` may be NULL; at most 31 bytes are
+ * kept and "%p" is replaced by a unique number. `initial_size` is the first
+ * block's size, `increment_size` that of later blocks (0 picks a default); a
+ * request larger than that gets a block of its own, so allocation never fails
+ * for want of a bigger increment. `callback` is ignored (may be NULL).
+ *
+ * Returns NULL when `factory` is not an initialised factory. Thread-safe.
+ */
+struct pj_pool_t *pj_pool_create(struct pj_pool_factory *factory,
+                                 const char *name,
+                                 pj_size_t initial_size,
+                                 pj_size_t increment_size,
+                                 void (*callback)(struct pj_pool_t *pool, pj_size_t size));
+
+/**
+ * Releases a pool and all memory allocated from it. NULL is ignored.
+ *
+ * The pool must not be used afterwards, nor be in use on another thread.
+ * Releasing a pool twice, or after its factory was destroyed, is undefined
+ * behaviour (as in pjlib).
+ */
+void pj_pool_release(struct pj_pool_t *pool);
+
+/**
+ * Releases `*ppool` if it is not NULL, then sets it to NULL.
+ * NULL `ppool` is ignored.
+ */
+void pj_pool_safe_release(struct pj_pool_t **ppool);
+
+/**
+ * Allocates `size` bytes from `pool`, 16-byte aligned, valid until the pool is
+ * released. (This implementation hands out zero-filled memory; use
+ * pj_pool_zalloc() when you rely on that.)
+ *
+ * Returns NULL when `pool` is NULL or the memory cannot be had. Thread-safe.
+ */
+void *pj_pool_alloc(struct pj_pool_t *pool, pj_size_t size);
+
+/**
+ * Allocates `size` zero-filled bytes from `pool`; otherwise as pj_pool_alloc().
+ */
+void *pj_pool_zalloc(struct pj_pool_t *pool, pj_size_t size);
+
+/**
+ * Allocates `count * elem` zero-filled bytes from `pool`; NULL when the
+ * product overflows; otherwise as pj_pool_alloc().
+ */
+void *pj_pool_calloc(struct pj_pool_t *pool, pj_size_t count, pj_size_t elem);
+
+/**
+ * The pool's name, NUL-terminated, owned by the pool (valid until it is
+ * released). Returns NULL when `pool` is NULL. Thread-safe.
+ */
+const char *pj_pool_getobjname(const struct pj_pool_t *pool);
 
 /**
  * Sets up a client authentication session in `sess` (memory the caller owns,
