@@ -854,7 +854,8 @@ pj_bool_t pj_thread_is_registered(void);
 pj_status_t pj_thread_register(const char *name, pj_thread_desc desc, struct pj_thread_t **thread);
 
 /**
- * The calling thread's handle (the one pj_thread_register() gives). Never NULL.
+ * The calling thread's handle (the one pj_thread_register() gives). NULL only
+ * while the thread is being torn down (its thread-local storage is gone).
  */
 struct pj_thread_t *pj_thread_this(void);
 

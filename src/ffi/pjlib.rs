@@ -76,10 +76,15 @@ pub unsafe extern "C" fn pj_thread_register(
     })
 }
 
-/// The calling thread's handle (the one pj_thread_register() gives). Never NULL.
+/// The calling thread's handle (the one pj_thread_register() gives). NULL only
+/// while the thread is being torn down (its thread-local storage is gone).
 #[no_mangle]
 pub extern "C" fn pj_thread_this() -> *mut pj_thread_t {
-    guard(std::ptr::null_mut(), this_thread)
+    guard(std::ptr::null_mut(), || {
+        THIS_THREAD
+            .try_with(|slot| slot as *const ThreadSlot as *mut pj_thread_t)
+            .unwrap_or(std::ptr::null_mut())
+    })
 }
 
 /// Sleeps the calling thread for `msec` milliseconds. Returns PJ_SUCCESS.
