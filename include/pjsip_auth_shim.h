@@ -136,11 +136,6 @@ typedef struct pjsip_auth_clt_async_impl_token {
 
 
 /**
- * Every failure the library can report.
- */
-typedef struct Error Error;
-
-/**
  * A group lock (opaque): an atomic reference count (starting at 0), a
  * recursive lock, and destroy handlers.
  *
@@ -244,16 +239,6 @@ typedef struct pjsip_auth_clt_async_on_chal_param {
 } pjsip_auth_clt_async_on_chal_param;
 
 /**
- * Group lock settings, as pjlib. `flags` is accepted and ignored.
- */
-typedef struct pj_grp_lock_config {
-  /**
-   * Flags (none are defined here; use 0).
-   */
-  unsigned int flags;
-} pj_grp_lock_config;
-
-/**
  * A string slice: `slen` bytes at `ptr`, not NUL-terminated.
  *
  * Strings passed in are only borrowed for the call unless a function says
@@ -272,42 +257,32 @@ typedef struct pj_str_t {
 } pj_str_t;
 
 /**
- * A pool factory: makes pools with pj_pool_create() and owns them, so that
- * destroying the factory frees pools the application forgot to release.
- *
- * Its fields are private to the library. It is normally the `factory` field of
- * a pj_caching_pool (`&cp.factory`).
+ * Description of a digest algorithm, as returned by
+ * pjsip_auth_get_algorithm_by_type() and pjsip_auth_get_algorithm_by_iana_name().
+ * The library owns these; they live for the whole process.
  */
-typedef struct pj_pool_factory {
+typedef struct pjsip_auth_algorithm {
   /**
-   * Private: the library's factory (NULL when not initialised).
+   * The algorithm type.
    */
-  void *_impl;
+  pjsip_auth_algorithm_type algorithm_type;
   /**
-   * Private: marks an initialised factory.
+   * Name used in the `algorithm` parameter (for example "SHA-256").
    */
-  uint64_t _magic;
+  struct pj_str_t iana_name;
   /**
-   * Private: reserved.
+   * The OpenSSL digest name (for example "SHA256"), NUL-terminated.
    */
-  void *_reserved[6];
-} pj_pool_factory;
-
-/**
- * A caching pool, as pjlib: declare it by value, set it up with
- * pj_caching_pool_init(), make pools with pj_pool_create(&cp.factory, ...),
- * and free everything with pj_caching_pool_destroy().
- */
-typedef struct pj_caching_pool {
+  const char *openssl_name;
   /**
-   * The factory to pass to pj_pool_create().
+   * Digest length in bytes.
    */
-  struct pj_pool_factory factory;
+  unsigned int digest_length;
   /**
-   * Private: reserved.
+   * Digest length in hex characters.
    */
-  void *_reserved[8];
-} pj_caching_pool;
+  unsigned int digest_str_length;
+} pjsip_auth_algorithm;
 
 /**
  * AKA callback of PJSIP (kept for layout compatibility; AKA is not supported,
@@ -389,6 +364,54 @@ typedef struct pjsip_cred_info {
 } pjsip_cred_info;
 
 /**
+ * Group lock settings, as pjlib. `flags` is accepted and ignored.
+ */
+typedef struct pj_grp_lock_config {
+  /**
+   * Flags (none are defined here; use 0).
+   */
+  unsigned int flags;
+} pj_grp_lock_config;
+
+/**
+ * A pool factory: makes pools with pj_pool_create() and owns them, so that
+ * destroying the factory frees pools the application forgot to release.
+ *
+ * Its fields are private to the library. It is normally the `factory` field of
+ * a pj_caching_pool (`&cp.factory`).
+ */
+typedef struct pj_pool_factory {
+  /**
+   * Private: the library's factory (NULL when not initialised).
+   */
+  void *_impl;
+  /**
+   * Private: marks an initialised factory.
+   */
+  uint64_t _magic;
+  /**
+   * Private: reserved.
+   */
+  void *_reserved[6];
+} pj_pool_factory;
+
+/**
+ * A caching pool, as pjlib: declare it by value, set it up with
+ * pj_caching_pool_init(), make pools with pj_pool_create(&cp.factory, ...),
+ * and free everything with pj_caching_pool_destroy().
+ */
+typedef struct pj_caching_pool {
+  /**
+   * The factory to pass to pj_pool_create().
+   */
+  struct pj_pool_factory factory;
+  /**
+   * Private: reserved.
+   */
+  void *_reserved[8];
+} pj_caching_pool;
+
+/**
  * Client authentication preferences.
  */
 typedef struct pjsip_auth_clt_pref {
@@ -415,34 +438,6 @@ typedef struct pj_time_val {
    */
   long msec;
 } pj_time_val;
-
-/**
- * Description of a digest algorithm, as returned by
- * pjsip_auth_get_algorithm_by_type() and pjsip_auth_get_algorithm_by_iana_name().
- * The library owns these; they live for the whole process.
- */
-typedef struct pjsip_auth_algorithm {
-  /**
-   * The algorithm type.
-   */
-  pjsip_auth_algorithm_type algorithm_type;
-  /**
-   * Name used in the `algorithm` parameter (for example "SHA-256").
-   */
-  struct pj_str_t iana_name;
-  /**
-   * The OpenSSL digest name (for example "SHA256"), NUL-terminated.
-   */
-  const char *openssl_name;
-  /**
-   * Digest length in bytes.
-   */
-  unsigned int digest_length;
-  /**
-   * Digest length in hex characters.
-   */
-  unsigned int digest_str_length;
-} pjsip_auth_algorithm;
 
 /**
  * Success.
@@ -720,6 +715,102 @@ unsigned int pjshim_auth_clt_async_pending(struct pjsip_auth_clt_sess *sess);
  * harnesses proving the absence of leaks.
  */
 unsigned int pjshim_async_live_tokens(void);
+
+/**
+ * Returns the description of a digest algorithm: MD5, SHA256, SHA512_256,
+ * and (named for compatibility, not supported) AKAV1_MD5 and AKAV2_MD5.
+ *
+ * The result points into a table the library owns for the whole process;
+ * do not modify or free it. NOT_SET, COUNT and out-of-range values give NULL.
+ * Thread-safe.
+ */
+const struct pjsip_auth_algorithm *pjsip_auth_get_algorithm_by_type(pjsip_auth_algorithm_type algorithm_type);
+
+/**
+ * Returns the algorithm whose IANA name ("MD5", "SHA-256", "SHA-512-256",
+ * "AKAv1-MD5", "AKAv2-MD5") equals `iana_name`, compared case-insensitively.
+ *
+ * The result points into a table the library owns for the whole process.
+ * NULL when `iana_name` is NULL, invalid (NULL ptr with a non-zero length,
+ * negative length), or names no algorithm. The `-sess` names are not in the
+ * table (as in PJSIP). `iana_name` is only read during the call. Thread-safe.
+ */
+const struct pjsip_auth_algorithm *pjsip_auth_get_algorithm_by_iana_name(const struct pj_str_t *iana_name);
+
+/**
+ * PJ_TRUE for the algorithms this library can compute: MD5, SHA256 and
+ * SHA512_256 (their `-sess` variants are handled by the client session
+ * from the challenge); PJ_FALSE for anything else. Thread-safe.
+ */
+pj_bool_t pjsip_auth_is_algorithm_supported(pjsip_auth_algorithm_type algorithm_type);
+
+/**
+ * Computes one digest response with `algorithm_type` (MD5, SHA256 or
+ * SHA512_256) and writes it, in lowercase hex, to `result`.
+ *
+ * `result->ptr` is a buffer the caller provides: it must hold at least the
+ * algorithm's `digest_str_length` characters (32 for MD5, 64 otherwise);
+ * on success the hex (not NUL-terminated) is written there and
+ * `result->slen` set to its length. On error `result` is left untouched.
+ *
+ * - `qop` NULL or empty: the RFC 2069 form H(HA1:nonce:HA2), and `nc`,
+ *   `cnonce` are ignored (may be NULL). `qop` "auth" (or "auth-int", taken
+ *   over an empty body since there is no body argument):
+ *   H(HA1:nonce:nc:cnonce:qop:HA2), with `nc` and `cnonce` used as given;
+ *   any other qop is PJSIP_EINVALIDQOP.
+ * - HA2 is H(method:uri); for auth-int H(method:uri:H("")).
+ * - `cred_info->data_type` PJSIP_CRED_DATA_PLAIN_PASSWD: HA1 is
+ *   H(username:realm:data), with `realm` the argument (the challenge's
+ *   realm), not `cred_info->realm`. PJSIP_CRED_DATA_DIGEST: `data` is HA1
+ *   in hex (either case, exactly digest_str_length characters, else
+ *   PJ_EINVAL) and `cred_info->algorithm_type` must be `algorithm_type`
+ *   (NOT_SET counts as MD5), else PJSIP_EINVALIDALGORITHM. Any other
+ *   data_type, EXT_AKA included (AKA is not supported): PJ_EINVAL.
+ * - An algorithm this library cannot compute: PJSIP_EINVALIDALGORITHM.
+ * - NULL `result`, `result->ptr`, `nonce`, `uri`, `realm`, `cred_info` or
+ *   `method` (or NULL `nc`/`cnonce` with a qop, or a string with a negative
+ *   length or a NULL ptr with a non-zero length): PJ_EINVAL.
+ *
+ * Inputs are only read during the call. Thread-safe.
+ */
+pj_status_t pjsip_auth_create_digest2(struct pj_str_t *result,
+                                      const struct pj_str_t *nonce,
+                                      const struct pj_str_t *nc,
+                                      const struct pj_str_t *cnonce,
+                                      const struct pj_str_t *qop,
+                                      const struct pj_str_t *uri,
+                                      const struct pj_str_t *realm,
+                                      const struct pjsip_cred_info *cred_info,
+                                      const struct pj_str_t *method,
+                                      pjsip_auth_algorithm_type algorithm_type);
+
+/**
+ * pjsip_auth_create_digest2() with PJSIP_AUTH_ALGORITHM_MD5: `result->ptr`
+ * must hold 32 characters. Same rules and statuses.
+ */
+pj_status_t pjsip_auth_create_digest(struct pj_str_t *result,
+                                     const struct pj_str_t *nonce,
+                                     const struct pj_str_t *nc,
+                                     const struct pj_str_t *cnonce,
+                                     const struct pj_str_t *qop,
+                                     const struct pj_str_t *uri,
+                                     const struct pj_str_t *realm,
+                                     const struct pjsip_cred_info *cred_info,
+                                     const struct pj_str_t *method);
+
+/**
+ * pjsip_auth_create_digest2() with PJSIP_AUTH_ALGORITHM_SHA256:
+ * `result->ptr` must hold 64 characters. Same rules and statuses.
+ */
+pj_status_t pjsip_auth_create_digestSHA256(struct pj_str_t *result,
+                                           const struct pj_str_t *nonce,
+                                           const struct pj_str_t *nc,
+                                           const struct pj_str_t *cnonce,
+                                           const struct pj_str_t *qop,
+                                           const struct pj_str_t *uri,
+                                           const struct pj_str_t *realm,
+                                           const struct pjsip_cred_info *cred_info,
+                                           const struct pj_str_t *method);
 
 /**
  * Fills `cfg` with the default settings. NULL is ignored.
