@@ -75,8 +75,14 @@ proptest! {
     #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
         if let Ok(m) = SipMessage::parse(&bytes) {
-            let again = SipMessage::parse(&m.to_bytes());
+            let wire = m.to_bytes();
+            let again = SipMessage::parse(&wire);
             prop_assert!(again.is_ok(), "reparse failed: {:?}", again);
+            let again = again.unwrap();
+            prop_assert_eq!(&again.start, &m.start);
+            prop_assert_eq!(&again.body, &m.body);
+            // Printing is a fixed point after one round.
+            prop_assert_eq!(again.to_bytes(), wire);
         }
     }
 

@@ -187,7 +187,7 @@ fn check_print_args(buf: *mut c_char, size: pj_size_t, len: *mut pj_size_t) -> R
 ///
 /// # Safety
 /// A non-NULL `name` must be a NUL-terminated string.
-unsafe fn find_hdr<'m>(msg: &'m SipMessage, name: *const c_char, index: c_uint) -> Result<&'m str> {
+unsafe fn find_hdr(msg: &SipMessage, name: *const c_char, index: c_uint) -> Result<&str> {
     // SAFETY: forwarded to the caller's promise.
     let name = unsafe { cstr_bytes(name) }?;
     let name = std::str::from_utf8(name).map_err(|_| Error::InvalidArg)?;

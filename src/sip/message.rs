@@ -337,9 +337,7 @@ impl SipMessage {
 
 /// Parses a CSeq value `number method`; `InvalidHdr` when malformed.
 pub(crate) fn parse_cseq(value: &str) -> Result<(u32, &str)> {
-    let mut words = value
-        .split(|c: char| c == ' ' || c == '\t')
-        .filter(|w| !w.is_empty());
+    let mut words = value.split([' ', '\t']).filter(|w| !w.is_empty());
     let (Some(num), Some(method), None) = (words.next(), words.next(), words.next()) else {
         return Err(Error::InvalidHdr);
     };

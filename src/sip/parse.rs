@@ -19,13 +19,13 @@ pub(crate) fn parse(buf: &[u8]) -> Result<SipMessage> {
     let start = loop {
         match lines.next() {
             None => return Err(Error::InvalidMsg),
-            Some(l) if l.is_empty() => continue,
+            Some([]) => continue,
             Some(l) => break parse_start_line(l)?,
         }
     };
 
     let mut headers: Vec<Header> = Vec::new();
-    while let Some(line) = lines.next() {
+    for line in lines.by_ref() {
         if line.is_empty() {
             break; // end of headers; the body follows
         }

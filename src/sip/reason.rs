@@ -3,7 +3,20 @@
 /// The usual reason phrase for a status code; for an unlisted code, a
 /// generic phrase for its class.
 pub fn reason_phrase(code: u16) -> &'static str {
-    match code {
+    known_phrase(code).unwrap_or(match code {
+        100..=199 => "Provisional",
+        200..=299 => "Success",
+        300..=399 => "Redirection",
+        400..=499 => "Client Failure",
+        500..=599 => "Server Failure",
+        600..=699 => "Global Failure",
+        _ => "Unknown",
+    })
+}
+
+/// The phrase of a code listed in the RFCs.
+fn known_phrase(code: u16) -> Option<&'static str> {
+    Some(match code {
         100 => "Trying",
         180 => "Ringing",
         181 => "Call Is Being Forwarded",
@@ -60,12 +73,6 @@ pub fn reason_phrase(code: u16) -> &'static str {
         603 => "Decline",
         604 => "Does Not Exist Anywhere",
         606 => "Not Acceptable",
-        100..=199 => "Provisional",
-        200..=299 => "Success",
-        300..=399 => "Redirection",
-        400..=499 => "Client Failure",
-        500..=599 => "Server Failure",
-        600..=699 => "Global Failure",
-        _ => "Unknown",
-    }
+        _ => return None,
+    })
 }
