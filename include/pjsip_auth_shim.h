@@ -470,7 +470,8 @@ pj_status_t pjshim_tx_data_print(const struct pjsip_tx_data *tdata,
 //
 // `value->ptr` points into the message, not NUL-terminated: valid until the
 // message is modified (by any thread, for example by
-// pjsip_auth_clt_reinit_req()) or freed. Returns PJ_SUCCESS; PJ_ENOTFOUND
+// pjsip_auth_clt_reinit_req(), or by pjshim_tx_data_print() giving the top
+// Via a branch) or freed. Returns PJ_SUCCESS; PJ_ENOTFOUND
 // when there is no such header; PJ_EINVAL if `tdata`, `name` or `value` is
 // NULL or `name` is not UTF-8. `*value` is written only on success.
 // Thread-safe.

@@ -346,7 +346,8 @@ pub unsafe extern "C" fn pjshim_tx_data_print(
 ///
 /// `value->ptr` points into the message, not NUL-terminated: valid until the
 /// message is modified (by any thread, for example by
-/// pjsip_auth_clt_reinit_req()) or freed. Returns PJ_SUCCESS; PJ_ENOTFOUND
+/// pjsip_auth_clt_reinit_req(), or by pjshim_tx_data_print() giving the top
+/// Via a branch) or freed. Returns PJ_SUCCESS; PJ_ENOTFOUND
 /// when there is no such header; PJ_EINVAL if `tdata`, `name` or `value` is
 /// NULL or `name` is not UTF-8. `*value` is written only on success.
 /// Thread-safe.
@@ -534,6 +535,49 @@ mod tests {
             assert_eq!((*t).ref_count(), 2);
             assert_eq!(pjsip_tx_data_dec_ref(t), PJ_SUCCESS);
             assert_eq!(pjsip_tx_data_dec_ref(t), PJSIP_EBUFDESTROYED);
+        }
+    }
+
+    #[test]
+    fn racing_threads_share_one_tx_data() {
+        struct Ptr(*mut pjsip_tx_data);
+        // SAFETY: pjsip_tx_data is meant to be shared between threads
+        // (atomic count, message behind a mutex).
+        unsafe impl Send for Ptr {}
+        // SAFETY: as above.
+        unsafe impl Sync for Ptr {}
+        for _ in 0..50 {
+            let t = Ptr(new_tx_data(SipMessage::parse(REQ).unwrap()));
+            let outputs: Vec<Vec<u8>> = std::thread::scope(|s| {
+                let handles: Vec<_> = (0..8)
+                    .map(|_| {
+                        // SAFETY: t is live: main holds a reference until after the scope.
+                        unsafe { assert_eq!(pjsip_tx_data_add_ref(t.0), PJ_SUCCESS) };
+                        let t = &t;
+                        s.spawn(move || {
+                            let mut buf = vec![0 as c_char; 1024];
+                            let mut len = 0;
+                            // SAFETY: this thread owns one reference until its dec_ref.
+                            unsafe {
+                                let st = pjshim_tx_data_print(
+                                    t.0,
+                                    buf.as_mut_ptr(),
+                                    buf.len(),
+                                    &mut len,
+                                );
+                                assert_eq!(st, PJ_SUCCESS);
+                                assert_eq!(pjsip_tx_data_dec_ref(t.0), PJ_SUCCESS);
+                            }
+                            buf[..len].iter().map(|&c| c as u8).collect::<Vec<u8>>()
+                        })
+                    })
+                    .collect();
+                handles.into_iter().map(|h| h.join().unwrap()).collect()
+            });
+            // Every thread saw the same branch, generated once.
+            assert!(outputs.windows(2).all(|w| w[0] == w[1]));
+            // SAFETY: main's reference is the last one.
+            unsafe { assert_eq!(pjsip_tx_data_dec_ref(t.0), PJSIP_EBUFDESTROYED) };
         }
     }
 
