@@ -185,12 +185,22 @@ typedef struct pjsip_digest_credential pjsip_digest_credential;
 typedef struct pjsip_endpoint pjsip_endpoint;
 
 /**
- * A received message (opaque).
+ * A received message (opaque), immutable.
+ *
+ * Created by pjshim_rx_data_parse() or pjsip_rx_data_clone(), freed with
+ * pjsip_rx_data_free_cloned(). Any number of threads may read it at once;
+ * freeing it must not race with any other use.
  */
 typedef struct pjsip_rx_data pjsip_rx_data;
 
 /**
- * A message to send (opaque): reference counted; freed when the last reference goes.
+ * A message to send (opaque), reference counted.
+ *
+ * Created with reference count 1 by pjshim_tx_data_parse() or
+ * pjshim_tx_data_create_response(); pjsip_tx_data_add_ref() adds one,
+ * pjsip_tx_data_dec_ref() drops one and frees it when the last one goes.
+ * Every function on it may be called from any thread; its message is
+ * protected by an internal lock.
  */
 typedef struct pjsip_tx_data pjsip_tx_data;
 
@@ -916,6 +926,159 @@ pj_status_t pj_grp_lock_dec_ref(struct pj_grp_lock_t *grp_lock);
  * The current reference count (a snapshot), or PJ_EINVAL for NULL (as pjlib).
  */
 int pj_grp_lock_get_ref(struct pj_grp_lock_t *grp_lock);
+
+/**
+ * Adds a reference to `tdata`; each reference is released with
+ * pjsip_tx_data_dec_ref().
+ *
+ * Returns PJ_SUCCESS, or PJ_EINVAL if `tdata` is NULL. Thread-safe (atomic).
+ */
+pj_status_t pjsip_tx_data_add_ref(struct pjsip_tx_data *tdata);
+
+/**
+ * Releases one reference to `tdata`; the last one frees it (after which
+ * `tdata` must not be used).
+ *
+ * Returns PJSIP_EBUFDESTROYED when this call freed it, PJ_SUCCESS when other
+ * references remain, PJ_EINVAL if `tdata` is NULL. Thread-safe (atomic).
+ */
+pj_status_t pjsip_tx_data_dec_ref(struct pjsip_tx_data *tdata);
+
+/**
+ * Parses `len` bytes at `buf` (not NUL-terminated) into a message to send,
+ * with reference count 1, stored in `*p`; release it with
+ * pjsip_tx_data_dec_ref(). `buf` is only read during the call.
+ *
+ * The required headers are not checked (a message being built may lack
+ * them). Returns PJ_SUCCESS; PJ_EINVAL if `p` is NULL or `buf` is NULL with a
+ * non-zero `len`; PJSIP_EINVALIDMSG for a bad start line or structure (also
+ * for empty input); PJSIP_EINVALIDHDR for a malformed header;
+ * PJSIP_EMSGTOOLONG above 64 KiB. `*p` is written only on success.
+ * Thread-safe.
+ */
+pj_status_t pjshim_tx_data_parse(const char *buf, pj_size_t len, struct pjsip_tx_data **p);
+
+/**
+ * Builds a response to the request `request` with status `code` (100-699)
+ * and `reason` (a NUL-terminated string copied; NULL for the standard
+ * phrase): its Via headers, From, To (a random `tag` added when it has
+ * none), Call-ID and CSeq copied, and `Content-Length: 0`. The new message
+ * has reference count 1 and is stored in `*p`; release it with
+ * pjsip_tx_data_dec_ref().
+ *
+ * Returns PJ_SUCCESS; PJ_EINVAL if `request` or `p` is NULL, `code` is out of
+ * range, or `reason` has control characters or is not UTF-8;
+ * PJSIP_ENOTREQUESTMSG if `request` is a response. `*p` is written only on
+ * success. Thread-safe.
+ */
+pj_status_t pjshim_tx_data_create_response(const struct pjsip_rx_data *request,
+                                           int code,
+                                           const char *reason,
+                                           struct pjsip_tx_data **p);
+
+/**
+ * Prints `tdata` as it would be sent: the start line, the headers in order,
+ * Content-Length set to the body's length, a blank line and the body.
+ *
+ * If the top Via has no `branch`, a fresh random one (`z9hG4bK...`) is
+ * generated and kept in the message, so every later print is the same.
+ *
+ * Writes the bytes to `buf` (room for `size` bytes), followed by a NUL when
+ * there is room for it, and their count (without the NUL) to `*len`.
+ * Returns PJ_SUCCESS; PJ_ETOOBIG if they do not fit, with `*len` set to the
+ * size needed and `buf` untouched (pass `buf` NULL and `size` 0 to ask for
+ * the size); PJ_EINVAL if `tdata` or `len` is NULL, or `buf` is NULL with a
+ * non-zero `size` (then nothing is written). Thread-safe.
+ */
+pj_status_t pjshim_tx_data_print(const struct pjsip_tx_data *tdata,
+                                 char *buf,
+                                 pj_size_t size,
+                                 pj_size_t *len);
+
+/**
+ * Finds the `index`-th (from 0) header called `name` (a NUL-terminated
+ * string; case-insensitive, compact forms such as "v" match full names such
+ * as "Via" and the other way round) and stores its value, without the name
+ * and surrounding whitespace, in `*value`.
+ *
+ * `value->ptr` points into the message, not NUL-terminated: valid until the
+ * message is modified (by any thread, for example by
+ * pjsip_auth_clt_reinit_req(), or by pjshim_tx_data_print() giving the top
+ * Via a branch) or freed. Returns PJ_SUCCESS; PJ_ENOTFOUND
+ * when there is no such header; PJ_EINVAL if `tdata`, `name` or `value` is
+ * NULL or `name` is not UTF-8. `*value` is written only on success.
+ * Thread-safe.
+ */
+pj_status_t pjshim_tx_data_get_hdr(const struct pjsip_tx_data *tdata,
+                                   const char *name,
+                                   unsigned int index,
+                                   struct pj_str_t *value);
+
+/**
+ * The status code of `tdata` if it is a response; 0 for a request or NULL.
+ * Thread-safe.
+ */
+int pjshim_tx_data_get_status(const struct pjsip_tx_data *tdata);
+
+/**
+ * Parses `len` bytes at `buf` (not NUL-terminated) as a received request or
+ * response, stored in `*p`; free it with pjsip_rx_data_free_cloned(). `buf`
+ * is only read during the call.
+ *
+ * Returns PJ_SUCCESS; PJ_EINVAL if `p` is NULL or `buf` is NULL with a
+ * non-zero `len`; PJSIP_EINVALIDMSG for a bad start line or structure (also
+ * for empty input); PJSIP_EINVALIDHDR for a malformed header;
+ * PJSIP_EMISSINGHDR when Via, From, To, Call-ID or CSeq is absent;
+ * PJSIP_EMSGTOOLONG above 64 KiB. `*p` is written only on success.
+ * Thread-safe.
+ */
+pj_status_t pjshim_rx_data_parse(const char *buf, pj_size_t len, struct pjsip_rx_data **p);
+
+/**
+ * Makes an independent copy of `src` in `*p_rdata`, to keep a received
+ * message beyond a callback; free it with pjsip_rx_data_free_cloned().
+ * `flags` is accepted for PJSIP compatibility and ignored (pass 0).
+ *
+ * Returns PJ_SUCCESS, or PJ_EINVAL if `src` or `p_rdata` is NULL (then
+ * nothing is written). Thread-safe.
+ */
+pj_status_t pjsip_rx_data_clone(const struct pjsip_rx_data *src,
+                                unsigned int flags,
+                                struct pjsip_rx_data **p_rdata);
+
+/**
+ * Frees an rx_data made by pjshim_rx_data_parse() or pjsip_rx_data_clone();
+ * it must not be used afterwards, nor freed twice.
+ *
+ * Returns PJ_SUCCESS, or PJ_EINVAL if `rdata` is NULL. Must not race with
+ * another use of the same rx_data.
+ */
+pj_status_t pjsip_rx_data_free_cloned(struct pjsip_rx_data *rdata);
+
+/**
+ * Like pjshim_tx_data_get_hdr() for a received message; `value->ptr` points
+ * into `rdata` and is valid until it is freed. Thread-safe.
+ */
+pj_status_t pjshim_rx_data_get_hdr(const struct pjsip_rx_data *rdata,
+                                   const char *name,
+                                   unsigned int index,
+                                   struct pj_str_t *value);
+
+/**
+ * The status code of `rdata` if it is a response; 0 for a request or NULL.
+ * Thread-safe.
+ */
+int pjshim_rx_data_get_status(const struct pjsip_rx_data *rdata);
+
+/**
+ * Prints `rdata` like pjshim_tx_data_print() (Content-Length recomputed,
+ * CRLF line ends; nothing is generated or changed). Same buffer rules and
+ * status codes; PJ_EINVAL if `rdata` or `len` is NULL. Thread-safe.
+ */
+pj_status_t pjshim_rx_data_print(const struct pjsip_rx_data *rdata,
+                                 char *buf,
+                                 pj_size_t size,
+                                 pj_size_t *len);
 
 /**
  * Initialises the library. Nothing needs initialising: always PJ_SUCCESS, and
