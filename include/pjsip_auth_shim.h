@@ -1233,9 +1233,10 @@ const char *pj_pool_getobjname(const struct pj_pool_t *pool);
  * typically a struct on the stack or inside its own object).
  *
  * `endpt` and `pool` may be NULL; `options` must be 0 (other bits are ignored).
- * If `sess` already holds a live session, that one is de-initialised first
- * (its pending tokens revoked). Returns `PJ_SUCCESS`, or `PJ_EINVAL` for a NULL
- * `sess`. Thread-safe with respect to other sessions.
+ * `*sess` is only written, never read, so it may be uninitialised memory; as in
+ * PJSIP, initialising a live session again without pjsip_auth_clt_deinit()
+ * leaks the old one. Returns `PJ_SUCCESS`, or `PJ_EINVAL` for a NULL `sess`.
+ * Thread-safe with respect to other sessions.
  */
 pj_status_t pjsip_auth_clt_init(struct pjsip_auth_clt_sess *sess,
                                 struct pjsip_endpoint *endpt,
