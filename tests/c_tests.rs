@@ -15,6 +15,17 @@ fn target_dir() -> PathBuf {
     exe.parent().unwrap().parent().unwrap().to_path_buf()
 }
 
+/// The static library this test run was built against. `cargo test` builds it
+/// into `deps/` (only `cargo build` copies it up a level, where it may be stale).
+fn static_lib() -> PathBuf {
+    let dir = target_dir();
+    [dir.join("deps"), dir]
+        .iter()
+        .map(|d| d.join("libpjsip_auth_shim.a"))
+        .find(|p| p.exists())
+        .unwrap_or_else(|| panic!("static library not built under {}", dir.display()))
+}
+
 fn compiler() -> cc::Tool {
     let target = env!("PJSHIM_TARGET");
     cc::Build::new()
