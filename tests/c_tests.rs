@@ -19,7 +19,7 @@ fn target_dir() -> PathBuf {
 /// into `deps/` (only `cargo build` copies it up a level, where it may be stale).
 fn static_lib() -> PathBuf {
     let dir = target_dir();
-    [dir.join("deps"), dir]
+    [dir.join("deps"), dir.clone()]
         .iter()
         .map(|d| d.join("libpjsip_auth_shim.a"))
         .find(|p| p.exists())
