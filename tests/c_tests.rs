@@ -96,12 +96,7 @@ fn run(exe: &Path) -> Result<String, String> {
 #[test]
 fn c_programs_pass() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let lib = target_dir().join("libpjsip_auth_shim.a");
-    assert!(
-        lib.exists(),
-        "static library not built at {}",
-        lib.display()
-    );
+    let lib = static_lib();
     let out_dir = target_dir().join("c-tests");
     std::fs::create_dir_all(&out_dir).unwrap();
     let filter = std::env::var("PJSHIM_C_TEST_FILTER").unwrap_or_default();
