@@ -495,6 +495,11 @@ typedef struct pj_time_val {
 #define PJ_ETOOMANY 70010
 
 /**
+ * Busy (for example a group lock held by another thread).
+ */
+#define PJ_EBUSY 70011
+
+/**
  * Not supported.
  */
 #define PJ_ENOTSUP 70012
@@ -873,7 +878,7 @@ pj_status_t pj_grp_lock_acquire(struct pj_grp_lock_t *grp_lock);
 
 /**
  * Takes the lock if it is free or already held by the calling thread.
- * Returns PJ_SUCCESS; PJ_ETIMEDOUT when another thread holds it; otherwise as
+ * Returns PJ_SUCCESS; PJ_EBUSY when another thread holds it; otherwise as
  * pj_grp_lock_acquire().
  */
 pj_status_t pj_grp_lock_tryacquire(struct pj_grp_lock_t *grp_lock);
