@@ -148,12 +148,6 @@ typedef struct pjsip_auth_clt_async_impl_token {
 typedef struct pj_grp_lock_t pj_grp_lock_t;
 
 /**
- * Pool factory policy of pjlib (opaque). Accepted for source compatibility
- * and ignored: pass NULL.
- */
-typedef struct pj_pool_factory_policy pj_pool_factory_policy;
-
-/**
  * A memory pool (opaque). Memory allocated from it lives until
  * pj_pool_release(); all allocations are 16-byte aligned.
  *
@@ -422,6 +416,17 @@ typedef struct pj_caching_pool {
 } pj_caching_pool;
 
 /**
+ * Pool factory policy of pjlib. Accepted for source compatibility and
+ * ignored: pass NULL or &pj_pool_factory_default_policy.
+ */
+typedef struct pj_pool_factory_policy {
+  /**
+   * Private: reserved.
+   */
+  size_t _reserved[4];
+} pj_pool_factory_policy;
+
+/**
  * Client authentication preferences.
  */
 typedef struct pjsip_auth_clt_pref {
@@ -659,6 +664,12 @@ typedef struct pj_time_val {
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * The default policy, for PJSIP code that writes
+ * `pj_caching_pool_init(&cp, &pj_pool_factory_default_policy, 0)`.
+ */
+extern const struct pj_pool_factory_policy pj_pool_factory_default_policy;
 
 /**
  * Enables asynchronous challenge handling on `sess` (on its parent when one
@@ -1360,3 +1371,7 @@ pj_status_t pj_strerror(pj_status_t status, char *buf, pj_size_t size);
 #define pj_memcpy(dst, src, size) memcpy((dst), (src), (size))
 /** snprintf. */
 #define pj_ansi_snprintf snprintf
+/** Number of elements of an array. */
+#define PJ_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+/** Returns `retval` from the calling function when `expr` is false. */
+#define PJ_ASSERT_RETURN(expr, retval) do { if (!(expr)) return (retval); } while (0)
