@@ -136,6 +136,8 @@ typedef struct pjsip_auth_clt_async_impl_token {
  * value are completed in the trailer, once pj_str_t is defined. */
 /** Option of pjsip_auth_srv_init(): the server is a proxy (407, Proxy-Authenticate). */
 #define PJSIP_AUTH_SRV_IS_PROXY 1
+struct pj_pool_t;
+struct pj_str_t;
 typedef struct pjsip_auth_srv pjsip_auth_srv;
 typedef struct pjsip_auth_srv_init_param pjsip_auth_srv_init_param;
 typedef struct pjsip_auth_lookup_cred_param pjsip_auth_lookup_cred_param;
@@ -786,7 +788,9 @@ pj_status_t pjsip_auth_srv_init2(struct pj_pool_t *pool,
  * another hash; PJ_ENOTSUP for userhash=true (unsupported); PJSIP_EAUTHINNONCE
  * for a nonce not minted by this library, forged or older than 5 minutes
  * (challenge again, with stale=true); PJSIP_EAUTHACCNOTFOUND when the lookup
- * fails or returns an unusable credential; PJSIP_EFAILEDCREDENTIAL for a
+ * fails or returns a data_type other than PLAIN_PASSWD/DIGEST; PJ_EINVAL
+ * (500) for a DIGEST credential whose data is not hex of the right length;
+ * PJSIP_EFAILEDCREDENTIAL for a
  * wrong response (compared in constant time). NULL srv, rdata or
  * status_code: PJ_EINVAL, nothing written. The lookup runs on the calling
  * thread with a temporary pool released on return.

@@ -214,7 +214,9 @@ unsafe fn lookup(
 /// another hash; PJ_ENOTSUP for userhash=true (unsupported); PJSIP_EAUTHINNONCE
 /// for a nonce not minted by this library, forged or older than 5 minutes
 /// (challenge again, with stale=true); PJSIP_EAUTHACCNOTFOUND when the lookup
-/// fails or returns an unusable credential; PJSIP_EFAILEDCREDENTIAL for a
+/// fails or returns a data_type other than PLAIN_PASSWD/DIGEST; PJ_EINVAL
+/// (500) for a DIGEST credential whose data is not hex of the right length;
+/// PJSIP_EFAILEDCREDENTIAL for a
 /// wrong response (compared in constant time). NULL srv, rdata or
 /// status_code: PJ_EINVAL, nothing written. The lookup runs on the calling
 /// thread with a temporary pool released on return.
