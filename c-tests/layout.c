@@ -14,6 +14,9 @@ int main(void)
     CHECK(sizeof(pjsip_auth_clt_pref) == 24);
     CHECK(sizeof(pjsip_auth_algorithm) == 40);
     CHECK(sizeof(pjsip_auth_clt_async_setting) == 16);
+    CHECK(sizeof(pjsip_auth_srv) == 40);
+    CHECK(sizeof(pjsip_auth_srv_init_param) == 24);
+    CHECK(sizeof(pjsip_auth_lookup_cred_param) == 40);
     CHECK(sizeof(pjsip_auth_clt_async_impl_token) == 40);
     CHECK(offsetof(pjsip_auth_clt_async_impl_token, signature) == 32);
     CHECK(sizeof(pjsip_auth_clt_sess) == 64);

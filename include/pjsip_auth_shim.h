@@ -132,8 +132,38 @@ typedef struct pjsip_auth_clt_async_impl_token {
     /** "AUTH" while pending, zeroes after. */
     pj_uint8_t signature[4];
 } pjsip_auth_clt_async_impl_token;
+/* Server authentication (pjsip_auth_srv_*). The structs holding pj_str_t by
+ * value are completed in the trailer, once pj_str_t is defined. */
+/** Option of pjsip_auth_srv_init(): the server is a proxy (407, Proxy-Authenticate). */
+#define PJSIP_AUTH_SRV_IS_PROXY 1
+struct pj_pool_t;
+struct pj_str_t;
+typedef struct pjsip_auth_srv pjsip_auth_srv;
+typedef struct pjsip_auth_srv_init_param pjsip_auth_srv_init_param;
+typedef struct pjsip_auth_lookup_cred_param pjsip_auth_lookup_cred_param;
+/**
+ * Looks up the credential of `acc_name` in `realm`: fill `cred_info` (data_type
+ * PJSIP_CRED_DATA_PLAIN_PASSWD or PJSIP_CRED_DATA_DIGEST, data; strings may
+ * live in `pool`, released when verification returns) and return PJ_SUCCESS,
+ * or any error when the account is unknown.
+ */
+typedef pj_status_t pjsip_auth_lookup_cred(struct pj_pool_t *pool,
+                                           const struct pj_str_t *realm,
+                                           const struct pj_str_t *acc_name,
+                                           struct pjsip_cred_info *cred_info);
+/** As pjsip_auth_lookup_cred, with the realm, account and request in `param`. */
+typedef pj_status_t pjsip_auth_lookup_cred2(struct pj_pool_t *pool,
+                                            const struct pjsip_auth_lookup_cred_param *param,
+                                            struct pjsip_cred_info *cred_info);
+/** A pointer to a pjsip_auth_lookup_cred (pjsip_auth_srv_init's parameter). */
+typedef pjsip_auth_lookup_cred *pjsip_auth_lookup_cred_ptr;
 /* ---- End of hand-written part ---- */
 
+
+/**
+ * How long a minted nonce is accepted, in seconds.
+ */
+#define NONCE_LIFETIME_SECS 300
 
 /**
  * A group lock (opaque): an atomic reference count (starting at 0), a
@@ -741,6 +771,77 @@ unsigned int pjshim_auth_clt_async_pending(struct pjsip_auth_clt_sess *sess);
  * harnesses proving the absence of leaks.
  */
 unsigned int pjshim_async_live_tokens(void);
+
+/**
+ * Initialises `srv` for `realm` (copied into `pool`, which must outlive
+ * `srv`) with credential lookup `lookup`; `options` PJSIP_AUTH_SRV_IS_PROXY
+ * makes it a proxy. NULL pool, srv, realm or lookup: PJ_EINVAL. Nothing to
+ * free; `srv` may be shared by threads once initialised.
+ */
+pj_status_t pjsip_auth_srv_init(struct pj_pool_t *pool,
+                                pjsip_auth_srv *srv,
+                                const struct pj_str_t *realm,
+                                pjsip_auth_lookup_cred_ptr lookup,
+                                unsigned int options);
+
+/**
+ * As pjsip_auth_srv_init() with the realm, lookup2 (called with the request)
+ * and options from `param`. NULL pool, srv, param, param->realm or
+ * param->lookup2: PJ_EINVAL.
+ */
+pj_status_t pjsip_auth_srv_init2(struct pj_pool_t *pool,
+                                 pjsip_auth_srv *srv,
+                                 const pjsip_auth_srv_init_param *param);
+
+/**
+ * Verifies the credentials of request `rdata` (Authorization, or
+ * Proxy-Authorization for a proxy, for this realm). Returns PJ_SUCCESS and
+ * sets `*status_code` to 200 when authenticated. Otherwise, with
+ * `*status_code` also written (401/407 unless stated): PJSIP_ENOTREQUESTMSG
+ * (400) for a response; PJSIP_EAUTHNOAUTH when no credentials for the realm;
+ * PJSIP_EINVALIDHDR (400) for malformed ones; PJSIP_EINVALIDQOP (400);
+ * PJSIP_EINVALIDALGORITHM for an unknown algorithm or an HA1 credential of
+ * another hash; PJ_ENOTSUP for userhash=true (unsupported); PJSIP_EAUTHINNONCE
+ * for a nonce not minted by this library, forged or older than 5 minutes
+ * (challenge again, with stale=true); PJSIP_EAUTHACCNOTFOUND when the lookup
+ * fails or returns a data_type other than PLAIN_PASSWD/DIGEST; PJ_EINVAL
+ * (500) for a DIGEST credential whose data is not hex of the right length;
+ * PJSIP_EFAILEDCREDENTIAL for a
+ * wrong response (compared in constant time). NULL srv, rdata or
+ * status_code: PJ_EINVAL, nothing written. The lookup runs on the calling
+ * thread with a temporary pool released on return.
+ */
+pj_status_t pjsip_auth_srv_verify(pjsip_auth_srv *srv,
+                                  struct pjsip_rx_data *rdata,
+                                  int *status_code);
+
+/**
+ * Adds a challenge to response `tdata`: WWW-Authenticate (Proxy-Authenticate
+ * for a proxy) `Digest realm="..", nonce="..", opaque="..", qop="..",
+ * algorithm=MD5` plus `, stale=true` when `stale`. NULL `qop` means "auth";
+ * NULL `nonce` mints a fresh one (the only kind pjsip_auth_srv_verify()
+ * accepts: an explicit nonce is sent as given but later rejected with
+ * PJSIP_EAUTHINNONCE); NULL `opaque` makes a random one. NULL srv or tdata:
+ * PJ_EINVAL; a request tdata: PJSIP_ENOTRESPONSEMSG.
+ */
+pj_status_t pjsip_auth_srv_challenge(pjsip_auth_srv *srv,
+                                     const struct pj_str_t *qop,
+                                     const struct pj_str_t *nonce,
+                                     const struct pj_str_t *opaque,
+                                     pj_bool_t stale,
+                                     struct pjsip_tx_data *tdata);
+
+/**
+ * As pjsip_auth_srv_challenge() with `algorithm_type` MD5, SHA256 or
+ * SHA512_256 (NOT_SET means MD5); any other: PJSIP_EINVALIDALGORITHM.
+ */
+pj_status_t pjsip_auth_srv_challenge2(pjsip_auth_srv *srv,
+                                      const struct pj_str_t *qop,
+                                      const struct pj_str_t *nonce,
+                                      const struct pj_str_t *opaque,
+                                      pj_bool_t stale,
+                                      struct pjsip_tx_data *tdata,
+                                      int algorithm_type);
 
 /**
  * Returns the description of a digest algorithm: MD5, SHA256, SHA512_256,
@@ -1375,3 +1476,24 @@ pj_status_t pj_strerror(pj_status_t status, char *buf, pj_size_t size);
 #define PJ_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 /** Returns `retval` from the calling function when `expr` is false. */
 #define PJ_ASSERT_RETURN(expr, retval) do { if (!(expr)) return (retval); } while (0)
+
+/* ---- Server authentication structs (cbindgen.toml: trailer) ---- */
+/** Parameter of pjsip_auth_lookup_cred2. */
+struct pjsip_auth_lookup_cred_param {
+    pj_str_t realm;               /**< The realm. */
+    pj_str_t acc_name;            /**< The account name (username parameter). */
+    struct pjsip_rx_data *rdata;  /**< The request being verified. */
+};
+/** A server authentication instance, embedded by the application; set up by pjsip_auth_srv_init{,2}(). */
+struct pjsip_auth_srv {
+    pj_str_t realm;                    /**< The realm, in pool memory. */
+    pj_bool_t is_proxy;                /**< PJ_TRUE for a proxy. */
+    pjsip_auth_lookup_cred *lookup;    /**< Lookup (pjsip_auth_srv_init). */
+    pjsip_auth_lookup_cred2 *lookup2;  /**< Lookup (pjsip_auth_srv_init2). */
+};
+/** Parameter of pjsip_auth_srv_init2(). */
+struct pjsip_auth_srv_init_param {
+    const pj_str_t *realm;             /**< The realm (copied). */
+    pjsip_auth_lookup_cred2 *lookup2;  /**< The lookup; must not be NULL. */
+    unsigned options;                  /**< PJSIP_AUTH_SRV_IS_PROXY or 0. */
+};

@@ -2,4 +2,5 @@
 //! preferences) and, later, the challenge/response engine that uses it.
 
 pub mod credential;
+pub mod server;
 pub mod session;
