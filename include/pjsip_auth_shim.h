@@ -1457,6 +1457,9 @@ pj_status_t pj_strerror(pj_status_t status, char *buf, pj_size_t size);
 
 #endif  /* PJSIP_AUTH_SHIM_H */
 
+/* cbindgen writes the trailer after the include guard: it needs its own. */
+#ifndef PJSIP_AUTH_SHIM_TRAILER_H
+#define PJSIP_AUTH_SHIM_TRAILER_H
 /* ---- pjlib convenience macros (cbindgen.toml: trailer) ---- */
 /** Marks an argument as deliberately unused. */
 #define PJ_UNUSED_ARG(arg) (void)(arg)
@@ -1497,3 +1500,4 @@ struct pjsip_auth_srv_init_param {
     pjsip_auth_lookup_cred2 *lookup2;  /**< The lookup; must not be NULL. */
     unsigned options;                  /**< PJSIP_AUTH_SRV_IS_PROXY or 0. */
 };
+#endif /* PJSIP_AUTH_SHIM_TRAILER_H */
