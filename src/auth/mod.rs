@@ -1,5 +1,6 @@
 //! Client authentication: the state of a client session (credentials,
 //! preferences) and, later, the challenge/response engine that uses it.
 
+pub mod client;
 pub mod credential;
 pub mod session;
