@@ -20,7 +20,7 @@ use super::credential::{Credential, SecretKind};
 use super::session::{CacheEntry, ClientSession};
 use crate::digest::{
     authorize, parse_authorization, parse_challenges, write_authorization, Algorithm, Answer,
-    AuthorizationFields, DigestChallenge, Hex, Secret,
+    AuthorizationFields, DigestChallenge, Secret,
 };
 use crate::sip::{names_equal, SipMessage};
 use crate::status::{Error, Result};
@@ -120,7 +120,9 @@ pub fn reinit(
     response: &SipMessage,
     request: &mut SipMessage,
 ) -> Result<()> {
-    reinit_with(session, response, request, &mut crate::digest::new_cnonce)
+    reinit_with(session, response, request, &mut || {
+        crate::digest::new_cnonce().as_bytes().to_vec()
+    })
 }
 
 /// `reinit` taking its cnonces from `cnonce` (called once per new nonce);
@@ -129,7 +131,7 @@ pub fn reinit_with(
     session: &mut ClientSession,
     response: &SipMessage,
     request: &mut SipMessage,
-    cnonce: &mut dyn FnMut() -> Hex,
+    cnonce: &mut dyn FnMut() -> Vec<u8>,
 ) -> Result<()> {
     match response.status_code() {
         Some(401) | Some(407) => {}
@@ -197,7 +199,7 @@ pub fn reinit_with(
                             return Err(Error::AuthStaleCount);
                         }
                         if same {
-                            (p.nc + 1, p.cnonce, count)
+                            (p.nc + 1, p.cnonce.clone(), count)
                         } else {
                             (1, cnonce(), count)
                         }
@@ -213,7 +215,7 @@ pub fn reinit_with(
                         uri: uri.as_bytes(),
                         body: &body,
                         nc,
-                        cnonce: cn.as_bytes(),
+                        cnonce: &cn,
                     },
                     &mut out,
                 )?;
@@ -290,7 +292,7 @@ pub fn init(session: &mut ClientSession, request: &mut SipMessage) -> Result<()>
                 uri: uri.as_bytes(),
                 body: &body,
                 nc,
-                cnonce: e.cnonce.as_bytes(),
+                cnonce: &e.cnonce,
             },
             &mut out,
         )?;

@@ -1,7 +1,7 @@
 //! The state of one client authentication session.
 
 use super::credential::{Credential, Prefs};
-use crate::digest::{DigestChallenge, Hex};
+use crate::digest::DigestChallenge;
 
 /// The last challenge answered for one realm and header kind (the
 /// per-realm challenge cache of the digest client, see `auth::client`).
@@ -14,7 +14,7 @@ pub struct CacheEntry {
     /// The last nonce count sent with this nonce.
     pub nc: u32,
     /// The cnonce used with this nonce.
-    pub cnonce: Hex,
+    pub cnonce: Vec<u8>,
     /// Stale retries in a row.
     pub stale_count: u32,
 }
