@@ -161,6 +161,11 @@ typedef pjsip_auth_lookup_cred *pjsip_auth_lookup_cred_ptr;
 
 
 /**
+ * Stale retries allowed in a row for one realm.
+ */
+#define MAX_STALE 3
+
+/**
  * How long a minted nonce is accepted, in seconds.
  */
 #define NONCE_LIFETIME_SECS 300
@@ -771,6 +776,46 @@ unsigned int pjshim_auth_clt_async_pending(struct pjsip_auth_clt_sess *sess);
  * harnesses proving the absence of leaks.
  */
 unsigned int pjshim_async_live_tokens(void);
+
+/**
+ * Answers the 401/407 challenge in `rdata` by adding authorization headers
+ * to `old_request`, and hands the same request back in `*new_request` with
+ * one more reference (the caller then owns one more
+ * pjsip_tx_data_dec_ref()).
+ *
+ * Every WWW-Authenticate (answered with Authorization) and
+ * Proxy-Authenticate (answered with Proxy-Authorization) is considered; per
+ * realm the topmost usable Digest challenge is answered. Authorization
+ * headers of the same kind for the answered realms are replaced, others
+ * kept; the top Via branch is cleared (a new one is made when printed);
+ * CSeq is not touched. Uses the parent session's credentials and state
+ * when a parent is set. Any thread; may be called inside the async
+ * challenge callback.
+ *
+ * Errors (then `*new_request` and the request are unchanged): PJ_EINVAL
+ * for a NULL argument or an uninitialised session; PJSIP_EINVALIDSTATUS
+ * when rdata is not a 401/407; PJSIP_EAUTHNOCHAL when it has no challenge;
+ * PJSIP_EINVALIDAUTHSCHEME, PJSIP_EINVALIDALGORITHM, PJSIP_EINVALIDQOP,
+ * PJSIP_ENOCREDENTIAL when no challenge could be answered (for the best
+ * reason found); PJSIP_EFAILEDCREDENTIAL when the server repeats a nonce
+ * without stale=true; PJSIP_EAUTHSTALECOUNT after 3 stale retries in a row.
+ */
+pj_status_t pjsip_auth_clt_reinit_req(struct pjsip_auth_clt_sess *sess,
+                                      const struct pjsip_rx_data *rdata,
+                                      struct pjsip_tx_data *old_request,
+                                      struct pjsip_tx_data **new_request);
+
+/**
+ * Prepares `tdata` before it is first sent: for every realm this session
+ * (or its parent) has already answered, adds the next authorization for
+ * that nonce (nc + 1, pre-emptive reuse), and with `initial_auth` set in
+ * the preferences, an empty `Authorization` per credential (wildcard-realm
+ * credentials skipped; algorithm from the preferences, else from a
+ * pre-hashed credential's type). Also starts a new stale count for every
+ * realm. Any thread. PJ_EINVAL for NULL arguments or an uninitialised
+ * session; the request is unchanged on error.
+ */
+pj_status_t pjsip_auth_clt_init_req(struct pjsip_auth_clt_sess *sess, struct pjsip_tx_data *tdata);
 
 /**
  * Initialises `srv` for `realm` (copied into `pool`, which must outlive

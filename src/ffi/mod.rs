@@ -10,6 +10,7 @@ mod cast;
 mod panic;
 
 pub mod async_auth;
+pub mod auth_client;
 pub mod auth_server;
 pub mod auth_types;
 pub mod digest;

@@ -1,0 +1,100 @@
+//! pjsip_auth_clt_reinit_req through the C API: a 401 with one MD5
+//! challenge, one SHA-256 challenge, and SHA-256 + MD5 for one realm.
+//! Each iteration uses a fresh session (set up outside the timing), so every
+//! answer is a first answer (nc 1, fresh cnonce).
+//!
+//! `cargo bench --bench reinit`
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use pjsip_auth_shim::ffi::auth_client::pjsip_auth_clt_reinit_req;
+use pjsip_auth_shim::ffi::auth_types::*;
+use pjsip_auth_shim::ffi::msg::*;
+use pjsip_auth_shim::ffi::session::*;
+use pjsip_auth_shim::ffi::types::pj_str_t;
+use std::ptr::null_mut;
+
+const REQ: &[u8] = b"REGISTER sip:example.com SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK1\r\nFrom: <sip:a@example.com>;tag=1\r\nTo: <sip:a@example.com>\r\nCall-ID: bench\r\nCSeq: 1 REGISTER\r\nContent-Length: 0\r\n\r\n";
+
+fn challenge(hdrs: &str) -> Vec<u8> {
+    format!("SIP/2.0 401 Unauthorized\r\nVia: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK1\r\nFrom: <sip:a@example.com>;tag=1\r\nTo: <sip:a@example.com>;tag=2\r\nCall-ID: bench\r\nCSeq: 1 REGISTER\r\n{hdrs}Content-Length: 0\r\n\r\n").into_bytes()
+}
+
+struct Sess(Box<pjsip_auth_clt_sess>);
+
+impl Sess {
+    fn new() -> Sess {
+        unsafe {
+            let mut s = Box::new(std::mem::zeroed::<pjsip_auth_clt_sess>());
+            assert_eq!(pjsip_auth_clt_init(&mut *s, null_mut(), null_mut(), 0), 0);
+            let st = |v: &'static str| pj_str_t {
+                ptr: v.as_ptr() as *mut _,
+                slen: v.len() as _,
+            };
+            let mut c: pjsip_cred_info = std::mem::zeroed();
+            c.realm = st("example.com");
+            c.scheme = st("digest");
+            c.username = st("alice");
+            c.data = st("secret");
+            assert_eq!(pjsip_auth_clt_set_credentials(&mut *s, 1, &c), 0);
+            Sess(s)
+        }
+    }
+}
+
+impl Drop for Sess {
+    fn drop(&mut self) {
+        unsafe {
+            pjsip_auth_clt_deinit(&mut *self.0);
+        }
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let cases = [
+        ("md5", "WWW-Authenticate: Digest realm=\"example.com\", nonce=\"abc\", qop=\"auth\"\r\n"),
+        ("sha256", "WWW-Authenticate: Digest realm=\"example.com\", nonce=\"abc\", qop=\"auth\", algorithm=SHA-256\r\n"),
+        ("sha256+md5", "WWW-Authenticate: Digest realm=\"example.com\", nonce=\"abc\", qop=\"auth\", algorithm=SHA-256\r\nWWW-Authenticate: Digest realm=\"example.com\", nonce=\"abc\", qop=\"auth\", algorithm=MD5\r\n"),
+    ];
+    let mut tdata: *mut pjsip_tx_data = null_mut();
+    unsafe {
+        assert_eq!(
+            pjshim_tx_data_parse(REQ.as_ptr().cast(), REQ.len(), &mut tdata),
+            0
+        );
+    }
+    let mut g = c.benchmark_group("reinit_req");
+    for (name, hdrs) in cases {
+        let msg = challenge(hdrs);
+        let mut rdata: *mut pjsip_rx_data = null_mut();
+        unsafe {
+            assert_eq!(
+                pjshim_rx_data_parse(msg.as_ptr().cast(), msg.len(), &mut rdata),
+                0
+            );
+        }
+        g.bench_function(name, |b| {
+            b.iter_batched_ref(
+                Sess::new,
+                |s| unsafe {
+                    let mut out = null_mut();
+                    assert_eq!(
+                        pjsip_auth_clt_reinit_req(&mut *s.0, rdata, tdata, &mut out),
+                        0
+                    );
+                    pjsip_tx_data_dec_ref(out);
+                },
+                BatchSize::SmallInput,
+            )
+        });
+        unsafe {
+            pjsip_rx_data_free_cloned(rdata);
+        }
+    }
+    g.finish();
+    unsafe {
+        pjsip_tx_data_dec_ref(tdata);
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
