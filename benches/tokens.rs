@@ -6,7 +6,9 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use pjsip_auth_shim::ffi::async_auth::*;
 use pjsip_auth_shim::ffi::auth_types::*;
-use pjsip_auth_shim::ffi::msg::{pjsip_rx_data, pjsip_tx_data, pjshim_rx_data_parse, pjshim_tx_data_parse};
+use pjsip_auth_shim::ffi::msg::{
+    pjshim_rx_data_parse, pjshim_tx_data_parse, pjsip_rx_data, pjsip_tx_data,
+};
 use pjsip_auth_shim::ffi::session::*;
 use std::hint::black_box;
 use std::os::raw::c_void;
@@ -28,7 +30,11 @@ unsafe extern "C" fn keep(
     LAST_TOKEN.store(token as usize, Ordering::Relaxed);
     1
 }
-unsafe extern "C" fn send(_s: *mut pjsip_auth_clt_sess, _u: *mut c_void, _t: *mut pjsip_tx_data) -> i32 {
+unsafe extern "C" fn send(
+    _s: *mut pjsip_auth_clt_sess,
+    _u: *mut c_void,
+    _t: *mut pjsip_tx_data,
+) -> i32 {
     0
 }
 unsafe extern "C" fn abandon(_s: *mut pjsip_auth_clt_sess, _u: *mut c_void) {}
@@ -44,12 +50,24 @@ impl Fixture {
     fn new() -> Fixture {
         unsafe {
             let mut sess = Box::new(std::mem::zeroed::<pjsip_auth_clt_sess>());
-            assert_eq!(pjsip_auth_clt_init(&mut *sess, null_mut(), null_mut(), 0), 0);
-            let opt = pjsip_auth_clt_async_setting { cb: Some(keep), user_data: null_mut() };
+            assert_eq!(
+                pjsip_auth_clt_init(&mut *sess, null_mut(), null_mut(), 0),
+                0
+            );
+            let opt = pjsip_auth_clt_async_setting {
+                cb: Some(keep),
+                user_data: null_mut(),
+            };
             assert_eq!(pjsip_auth_clt_async_configure(&mut *sess, &opt), 0);
             let (mut tdata, mut rdata) = (null_mut(), null_mut());
-            assert_eq!(pjshim_tx_data_parse(REQ.as_ptr().cast(), REQ.len(), &mut tdata), 0);
-            assert_eq!(pjshim_rx_data_parse(CHAL.as_ptr().cast(), CHAL.len(), &mut rdata), 0);
+            assert_eq!(
+                pjshim_tx_data_parse(REQ.as_ptr().cast(), REQ.len(), &mut tdata),
+                0
+            );
+            assert_eq!(
+                pjshim_rx_data_parse(CHAL.as_ptr().cast(), CHAL.len(), &mut rdata),
+                0
+            );
             let impl_token = Box::new(pjsip_auth_clt_async_impl_token {
                 user_data: null_mut(),
                 send_impl: Some(send),
@@ -57,7 +75,12 @@ impl Fixture {
                 grp_lock: null_mut(),
                 signature: [0; 4],
             });
-            Fixture { sess, impl_token, tdata, rdata }
+            Fixture {
+                sess,
+                impl_token,
+                tdata,
+                rdata,
+            }
         }
     }
 
@@ -110,7 +133,11 @@ fn bench(c: &mut Criterion) {
                                 if i % 2 == 0 {
                                     pjsip_auth_clt_async_abandon(sess, t as *mut c_void)
                                 } else {
-                                    pjsip_auth_clt_async_send_req(sess, t as *mut c_void, 1 as *mut _)
+                                    pjsip_auth_clt_async_send_req(
+                                        sess,
+                                        t as *mut c_void,
+                                        1 as *mut _,
+                                    )
                                 }
                             };
                             if st == 0 {
@@ -126,7 +153,11 @@ fn bench(c: &mut Criterion) {
             barrier.wait();
             let elapsed = start.elapsed();
             threads.into_iter().for_each(|t| t.join().unwrap());
-            assert_eq!(wins.load(Ordering::Relaxed), n, "exactly one winner per token");
+            assert_eq!(
+                wins.load(Ordering::Relaxed),
+                n,
+                "exactly one winner per token"
+            );
             elapsed.max(Duration::from_nanos(1))
         })
     });

@@ -132,6 +132,36 @@ typedef struct pjsip_auth_clt_async_impl_token {
     /** "AUTH" while pending, zeroes after. */
     pj_uint8_t signature[4];
 } pjsip_auth_clt_async_impl_token;
+
+struct pj_timer_heap_t;
+struct pj_timer_entry;
+
+/**
+ * Timer callback, as pjlib: a function type, so `pj_timer_heap_callback *cb`
+ * declares a pointer. Runs inside pjsip_endpt_handle_events() with no library
+ * lock held; it may schedule or cancel timers (this entry too).
+ */
+typedef void pj_timer_heap_callback(struct pj_timer_heap_t *timer_heap,
+                                    struct pj_timer_entry *entry);
+
+/**
+ * A timer entry, as pjlib. The application owns it (stack, heap or pool) and
+ * keeps it valid while scheduled; set it up with pj_timer_entry_init().
+ */
+typedef struct pj_timer_entry {
+    /** Free for the application. */
+    void *user_data;
+    /** Free for the application. */
+    int id;
+    /** Called when the timer fires (read at that moment). */
+    pj_timer_heap_callback *cb;
+    /** Private. */
+    int _timer_id;
+    /** Private (a pj_time_val in pjlib). */
+    long _timer_value[2];
+    /** Private. */
+    struct pj_grp_lock_t *_grp_lock;
+} pj_timer_entry;
 /* ---- End of hand-written part ---- */
 
 
@@ -175,6 +205,11 @@ typedef struct pj_pool_t pj_pool_t;
 typedef struct pj_thread_t pj_thread_t;
 
 /**
+ * A timer heap (opaque). Each endpoint has one; callbacks receive it.
+ */
+typedef struct pj_timer_heap_t pj_timer_heap_t;
+
+/**
  * Opaque PJSIP type referenced by pjsip_cred_cb; never dereferenced here.
  */
 typedef struct pjsip_digest_challenge pjsip_digest_challenge;
@@ -185,7 +220,14 @@ typedef struct pjsip_digest_challenge pjsip_digest_challenge;
 typedef struct pjsip_digest_credential pjsip_digest_credential;
 
 /**
- * A SIP endpoint (opaque).
+ * A SIP endpoint (opaque): a timer heap, at most one UDP transport, and the
+ * event loop (pjsip_endpt_handle_events()) that runs both.
+ *
+ * Methods: pjsip_endpt_create_pool(), pjsip_endpt_release_pool(),
+ * pjsip_endpt_handle_events(), pjsip_endpt_schedule_timer(),
+ * pjsip_endpt_cancel_timer(), pjshim_udp_transport_start(),
+ * pjshim_endpt_set_request_handler(), pjshim_endpt_respond().
+ * To avoid a leak, it must eventually be freed with pjsip_endpt_destroy().
  */
 typedef struct pjsip_endpoint pjsip_endpoint;
 
@@ -244,6 +286,42 @@ typedef struct pjsip_auth_clt_async_on_chal_param {
 } pjsip_auth_clt_async_on_chal_param;
 
 /**
+ * A pool factory: makes pools with pj_pool_create() and owns them, so that
+ * destroying the factory frees pools the application forgot to release.
+ *
+ * Its fields are private to the library. It is normally the `factory` field of
+ * a pj_caching_pool (`&cp.factory`).
+ */
+typedef struct pj_pool_factory {
+  /**
+   * Private: the library's factory (NULL when not initialised).
+   */
+  void *_impl;
+  /**
+   * Private: marks an initialised factory.
+   */
+  uint64_t _magic;
+  /**
+   * Private: reserved.
+   */
+  void *_reserved[6];
+} pj_pool_factory;
+
+/**
+ * A time interval or delay.
+ */
+typedef struct pj_time_val {
+  /**
+   * Seconds.
+   */
+  long sec;
+  /**
+   * Milliseconds (0 to 999 when normalised).
+   */
+  long msec;
+} pj_time_val;
+
+/**
  * Group lock settings, as pjlib. `flags` is accepted and ignored.
  */
 typedef struct pj_grp_lock_config {
@@ -270,28 +348,6 @@ typedef struct pj_str_t {
    */
   pj_ssize_t slen;
 } pj_str_t;
-
-/**
- * A pool factory: makes pools with pj_pool_create() and owns them, so that
- * destroying the factory frees pools the application forgot to release.
- *
- * Its fields are private to the library. It is normally the `factory` field of
- * a pj_caching_pool (`&cp.factory`).
- */
-typedef struct pj_pool_factory {
-  /**
-   * Private: the library's factory (NULL when not initialised).
-   */
-  void *_impl;
-  /**
-   * Private: marks an initialised factory.
-   */
-  uint64_t _magic;
-  /**
-   * Private: reserved.
-   */
-  void *_reserved[6];
-} pj_pool_factory;
 
 /**
  * A caching pool, as pjlib: declare it by value, set it up with
@@ -401,20 +457,6 @@ typedef struct pjsip_auth_clt_pref {
    */
   struct pj_str_t algorithm;
 } pjsip_auth_clt_pref;
-
-/**
- * A time interval or delay.
- */
-typedef struct pj_time_val {
-  /**
-   * Seconds.
-   */
-  long sec;
-  /**
-   * Milliseconds (0 to 999 when normalised).
-   */
-  long msec;
-} pj_time_val;
 
 /**
  * Description of a digest algorithm, as returned by
@@ -720,6 +762,64 @@ unsigned int pjshim_auth_clt_async_pending(struct pjsip_auth_clt_sess *sess);
  * harnesses proving the absence of leaks.
  */
 unsigned int pjshim_async_live_tokens(void);
+
+/**
+ * Creates an endpoint. `pf` is the pool factory pools are made from
+ * (normally `&cp.factory` of a pj_caching_pool, which must outlive the
+ * endpoint); `name` may be NULL. On success writes the endpoint to `*endpt`.
+ * Returns PJ_EINVAL when `pf` or `endpt` is NULL (nothing written).
+ */
+pj_status_t pjsip_endpt_create(struct pj_pool_factory *pf,
+                               const char *name,
+                               struct pjsip_endpoint **endpt);
+
+/**
+ * Destroys an endpoint: closes its transport and drops every pending timer
+ * (application timer entries are simply forgotten, not called). Destroy the
+ * registration clients made on it first. NULL is ignored. Must not run while
+ * another thread is inside pjsip_endpt_handle_events() on it.
+ */
+void pjsip_endpt_destroy(struct pjsip_endpoint *endpt);
+
+/**
+ * Creates a pool from the endpoint's pool factory (see pj_pool_create()).
+ * Release it with pjsip_endpt_release_pool() or pj_pool_release().
+ * Returns NULL when `endpt` is NULL or the factory is gone.
+ */
+struct pj_pool_t *pjsip_endpt_create_pool(struct pjsip_endpoint *endpt,
+                                          const char *pool_name,
+                                          pj_size_t initial,
+                                          pj_size_t increment);
+
+/**
+ * Releases a pool made with pjsip_endpt_create_pool(). NULL pool is ignored.
+ */
+void pjsip_endpt_release_pool(struct pjsip_endpoint *endpt, struct pj_pool_t *pool);
+
+/**
+ * Runs due timers and received messages on the calling thread, waiting up to
+ * `max_timeout` (NULL: 10 ms) for something to happen; returns early once
+ * something ran. Callbacks (timers, request handler, registration callbacks)
+ * run on this thread, with no library lock held. Several threads may call it.
+ * Returns PJ_SUCCESS, or PJ_EINVAL for a NULL endpoint or a negative timeout.
+ */
+pj_status_t pjsip_endpt_handle_events(struct pjsip_endpoint *endpt,
+                                      const struct pj_time_val *max_timeout);
+
+/**
+ * Starts the endpoint's UDP transport on `bind_addr` (an IPv4 or IPv6
+ * literal; NULL means 127.0.0.1) and `port` (0: an ephemeral port). On
+ * success writes the bound port to `*bound_port` if it is not NULL.
+ * Received requests go to the request handler
+ * (pjshim_endpt_set_request_handler()), responses to client transactions.
+ * Returns PJ_EINVAL for a NULL endpoint, a bad address or a port above
+ * 65535; PJ_EEXISTS when the endpoint has a transport already or the address
+ * is in use.
+ */
+pj_status_t pjshim_udp_transport_start(struct pjsip_endpoint *endpt,
+                                       const char *bind_addr,
+                                       unsigned int port,
+                                       unsigned int *bound_port);
 
 /**
  * Fills `cfg` with the default settings. NULL is ignored.
@@ -1078,6 +1178,40 @@ int pjsip_cred_info_cmp(const struct pjsip_cred_info *cred1, const struct pjsip_
  * Thread-safe.
  */
 pj_status_t pj_strerror(pj_status_t status, char *buf, pj_size_t size);
+
+/**
+ * Initialises `entry` (private fields zeroed) and returns it, as pjlib.
+ * NULL `entry` returns NULL.
+ */
+pj_timer_entry *pj_timer_entry_init(pj_timer_entry *entry,
+                                    int id,
+                                    void *user_data,
+                                    void (*cb)(struct pj_timer_heap_t *timer_heap,
+                                               pj_timer_entry *entry));
+
+/**
+ * Schedules `entry` to fire after `delay`, inside a later
+ * pjsip_endpt_handle_events() on any thread, which then calls `entry->cb`
+ * (read at that moment) with the endpoint's heap and `entry`. Any thread may
+ * schedule. Returns PJ_SUCCESS; PJ_EINVAL for NULL arguments, a NULL `cb` or
+ * a negative delay; PJ_EEXISTS when `entry` is already scheduled.
+ */
+pj_status_t pjsip_endpt_schedule_timer(struct pjsip_endpoint *endpt,
+                                       pj_timer_entry *entry,
+                                       const struct pj_time_val *delay);
+
+/**
+ * Cancels `entry` if it is scheduled on `endpt`; otherwise does nothing.
+ * Any thread. Once it returns, the callback will not start (it may be running
+ * already on a thread inside pjsip_endpt_handle_events()). NULL is ignored.
+ */
+void pjsip_endpt_cancel_timer(struct pjsip_endpoint *endpt, pj_timer_entry *entry);
+
+/**
+ * The endpoint's timer heap (the value timer callbacks receive), or NULL for
+ * a NULL endpoint.
+ */
+struct pj_timer_heap_t *pjsip_endpt_get_timer_heap(struct pjsip_endpoint *endpt);
 
 #ifdef __cplusplus
 }  // extern "C"

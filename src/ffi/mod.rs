@@ -19,4 +19,5 @@ pub mod pjlib;
 pub mod pool;
 pub mod session;
 pub mod status;
+pub mod timer;
 pub mod types;

@@ -496,4 +496,3 @@ pub unsafe extern "C" fn pjsip_cred_info_cmp(
         }
     })
 }
-
