@@ -166,11 +166,6 @@ typedef struct pj_timer_entry {
 
 
 /**
- * Every failure the library can report.
- */
-typedef struct Error Error;
-
-/**
  * A group lock (opaque): an atomic reference count (starting at 0), a
  * recursive lock, and destroy handlers.
  *
@@ -181,12 +176,6 @@ typedef struct Error Error;
  * to avoid a leak, one of them must eventually happen.
  */
 typedef struct pj_grp_lock_t pj_grp_lock_t;
-
-/**
- * Pool factory policy of pjlib (opaque). Accepted for source compatibility
- * and ignored: pass NULL.
- */
-typedef struct pj_pool_factory_policy pj_pool_factory_policy;
 
 /**
  * A memory pool (opaque). Memory allocated from it lives until
@@ -232,12 +221,22 @@ typedef struct pjsip_digest_credential pjsip_digest_credential;
 typedef struct pjsip_endpoint pjsip_endpoint;
 
 /**
- * A received message (opaque).
+ * A received message (opaque), immutable.
+ *
+ * Created by pjshim_rx_data_parse() or pjsip_rx_data_clone(), freed with
+ * pjsip_rx_data_free_cloned(). Any number of threads may read it at once;
+ * freeing it must not race with any other use.
  */
 typedef struct pjsip_rx_data pjsip_rx_data;
 
 /**
- * A message to send (opaque): reference counted; freed when the last reference goes.
+ * A message to send (opaque), reference counted.
+ *
+ * Created with reference count 1 by pjshim_tx_data_parse() or
+ * pjshim_tx_data_create_response(); pjsip_tx_data_add_ref() adds one,
+ * pjsip_tx_data_dec_ref() drops one and frees it when the last one goes.
+ * Every function on it may be called from any thread; its message is
+ * protected by an internal lock.
  */
 typedef struct pjsip_tx_data pjsip_tx_data;
 
@@ -286,52 +285,6 @@ typedef struct pjsip_auth_clt_async_on_chal_param {
 } pjsip_auth_clt_async_on_chal_param;
 
 /**
- * A pool factory: makes pools with pj_pool_create() and owns them, so that
- * destroying the factory frees pools the application forgot to release.
- *
- * Its fields are private to the library. It is normally the `factory` field of
- * a pj_caching_pool (`&cp.factory`).
- */
-typedef struct pj_pool_factory {
-  /**
-   * Private: the library's factory (NULL when not initialised).
-   */
-  void *_impl;
-  /**
-   * Private: marks an initialised factory.
-   */
-  uint64_t _magic;
-  /**
-   * Private: reserved.
-   */
-  void *_reserved[6];
-} pj_pool_factory;
-
-/**
- * A time interval or delay.
- */
-typedef struct pj_time_val {
-  /**
-   * Seconds.
-   */
-  long sec;
-  /**
-   * Milliseconds (0 to 999 when normalised).
-   */
-  long msec;
-} pj_time_val;
-
-/**
- * Group lock settings, as pjlib. `flags` is accepted and ignored.
- */
-typedef struct pj_grp_lock_config {
-  /**
-   * Flags (none are defined here; use 0).
-   */
-  unsigned int flags;
-} pj_grp_lock_config;
-
-/**
  * A string slice: `slen` bytes at `ptr`, not NUL-terminated.
  *
  * Strings passed in are only borrowed for the call unless a function says
@@ -350,20 +303,32 @@ typedef struct pj_str_t {
 } pj_str_t;
 
 /**
- * A caching pool, as pjlib: declare it by value, set it up with
- * pj_caching_pool_init(), make pools with pj_pool_create(&cp.factory, ...),
- * and free everything with pj_caching_pool_destroy().
+ * Description of a digest algorithm, as returned by
+ * pjsip_auth_get_algorithm_by_type() and pjsip_auth_get_algorithm_by_iana_name().
+ * The library owns these; they live for the whole process.
  */
-typedef struct pj_caching_pool {
+typedef struct pjsip_auth_algorithm {
   /**
-   * The factory to pass to pj_pool_create().
+   * The algorithm type.
    */
-  struct pj_pool_factory factory;
+  pjsip_auth_algorithm_type algorithm_type;
   /**
-   * Private: reserved.
+   * Name used in the `algorithm` parameter (for example "SHA-256").
    */
-  void *_reserved[8];
-} pj_caching_pool;
+  struct pj_str_t iana_name;
+  /**
+   * The OpenSSL digest name (for example "SHA256"), NUL-terminated.
+   */
+  const char *openssl_name;
+  /**
+   * Digest length in bytes.
+   */
+  unsigned int digest_length;
+  /**
+   * Digest length in hex characters.
+   */
+  unsigned int digest_str_length;
+} pjsip_auth_algorithm;
 
 /**
  * AKA callback of PJSIP (kept for layout compatibility; AKA is not supported,
@@ -445,6 +410,79 @@ typedef struct pjsip_cred_info {
 } pjsip_cred_info;
 
 /**
+ * A pool factory: makes pools with pj_pool_create() and owns them, so that
+ * destroying the factory frees pools the application forgot to release.
+ *
+ * Its fields are private to the library. It is normally the `factory` field of
+ * a pj_caching_pool (`&cp.factory`).
+ */
+typedef struct pj_pool_factory {
+  /**
+   * Private: the library's factory (NULL when not initialised).
+   */
+  void *_impl;
+  /**
+   * Private: marks an initialised factory.
+   */
+  uint64_t _magic;
+  /**
+   * Private: reserved.
+   */
+  void *_reserved[6];
+} pj_pool_factory;
+
+/**
+ * A time interval or delay.
+ */
+typedef struct pj_time_val {
+  /**
+   * Seconds.
+   */
+  long sec;
+  /**
+   * Milliseconds (0 to 999 when normalised).
+   */
+  long msec;
+} pj_time_val;
+
+/**
+ * Group lock settings, as pjlib. `flags` is accepted and ignored.
+ */
+typedef struct pj_grp_lock_config {
+  /**
+   * Flags (none are defined here; use 0).
+   */
+  unsigned int flags;
+} pj_grp_lock_config;
+
+/**
+ * A caching pool, as pjlib: declare it by value, set it up with
+ * pj_caching_pool_init(), make pools with pj_pool_create(&cp.factory, ...),
+ * and free everything with pj_caching_pool_destroy().
+ */
+typedef struct pj_caching_pool {
+  /**
+   * The factory to pass to pj_pool_create().
+   */
+  struct pj_pool_factory factory;
+  /**
+   * Private: reserved.
+   */
+  void *_reserved[8];
+} pj_caching_pool;
+
+/**
+ * Pool factory policy of pjlib. Accepted for source compatibility and
+ * ignored: pass NULL or &pj_pool_factory_default_policy.
+ */
+typedef struct pj_pool_factory_policy {
+  /**
+   * Private: reserved.
+   */
+  size_t _reserved[4];
+} pj_pool_factory_policy;
+
+/**
  * Client authentication preferences.
  */
 typedef struct pjsip_auth_clt_pref {
@@ -457,34 +495,6 @@ typedef struct pjsip_auth_clt_pref {
    */
   struct pj_str_t algorithm;
 } pjsip_auth_clt_pref;
-
-/**
- * Description of a digest algorithm, as returned by
- * pjsip_auth_get_algorithm_by_type() and pjsip_auth_get_algorithm_by_iana_name().
- * The library owns these; they live for the whole process.
- */
-typedef struct pjsip_auth_algorithm {
-  /**
-   * The algorithm type.
-   */
-  pjsip_auth_algorithm_type algorithm_type;
-  /**
-   * Name used in the `algorithm` parameter (for example "SHA-256").
-   */
-  struct pj_str_t iana_name;
-  /**
-   * The OpenSSL digest name (for example "SHA256"), NUL-terminated.
-   */
-  const char *openssl_name;
-  /**
-   * Digest length in bytes.
-   */
-  unsigned int digest_length;
-  /**
-   * Digest length in hex characters.
-   */
-  unsigned int digest_str_length;
-} pjsip_auth_algorithm;
 
 /**
  * Success.
@@ -530,6 +540,11 @@ typedef struct pjsip_auth_algorithm {
  * Too many objects.
  */
 #define PJ_ETOOMANY 70010
+
+/**
+ * Busy (for example a group lock held by another thread).
+ */
+#define PJ_EBUSY 70011
 
 /**
  * Not supported.
@@ -693,6 +708,12 @@ extern "C" {
 #endif // __cplusplus
 
 /**
+ * The default policy, for PJSIP code that writes
+ * `pj_caching_pool_init(&cp, &pj_pool_factory_default_policy, 0)`.
+ */
+extern const struct pj_pool_factory_policy pj_pool_factory_default_policy;
+
+/**
  * Enables asynchronous challenge handling on `sess` (on its parent when one
  * is set): from now on pjsip_auth_clt_async_impl_on_challenge() calls `opt->cb`.
  * `*opt` is copied. Returns `PJ_EINVAL` if `sess`, `opt` or `opt->cb` is NULL
@@ -762,6 +783,102 @@ unsigned int pjshim_auth_clt_async_pending(struct pjsip_auth_clt_sess *sess);
  * harnesses proving the absence of leaks.
  */
 unsigned int pjshim_async_live_tokens(void);
+
+/**
+ * Returns the description of a digest algorithm: MD5, SHA256, SHA512_256,
+ * and (named for compatibility, not supported) AKAV1_MD5 and AKAV2_MD5.
+ *
+ * The result points into a table the library owns for the whole process;
+ * do not modify or free it. NOT_SET, COUNT and out-of-range values give NULL.
+ * Thread-safe.
+ */
+const struct pjsip_auth_algorithm *pjsip_auth_get_algorithm_by_type(pjsip_auth_algorithm_type algorithm_type);
+
+/**
+ * Returns the algorithm whose IANA name ("MD5", "SHA-256", "SHA-512-256",
+ * "AKAv1-MD5", "AKAv2-MD5") equals `iana_name`, compared case-insensitively.
+ *
+ * The result points into a table the library owns for the whole process.
+ * NULL when `iana_name` is NULL, invalid (NULL ptr with a non-zero length,
+ * negative length), or names no algorithm. The `-sess` names are not in the
+ * table (as in PJSIP). `iana_name` is only read during the call. Thread-safe.
+ */
+const struct pjsip_auth_algorithm *pjsip_auth_get_algorithm_by_iana_name(const struct pj_str_t *iana_name);
+
+/**
+ * PJ_TRUE for the algorithms this library can compute: MD5, SHA256 and
+ * SHA512_256 (their `-sess` variants are handled by the client session
+ * from the challenge); PJ_FALSE for anything else. Thread-safe.
+ */
+pj_bool_t pjsip_auth_is_algorithm_supported(pjsip_auth_algorithm_type algorithm_type);
+
+/**
+ * Computes one digest response with `algorithm_type` (MD5, SHA256 or
+ * SHA512_256) and writes it, in lowercase hex, to `result`.
+ *
+ * `result->ptr` is a buffer the caller provides: it must hold at least the
+ * algorithm's `digest_str_length` characters (32 for MD5, 64 otherwise);
+ * on success the hex (not NUL-terminated) is written there and
+ * `result->slen` set to its length. On error `result` is left untouched.
+ *
+ * - `qop` NULL or empty: the RFC 2069 form H(HA1:nonce:HA2), and `nc`,
+ *   `cnonce` are ignored (may be NULL). `qop` "auth" (or "auth-int", taken
+ *   over an empty body since there is no body argument):
+ *   H(HA1:nonce:nc:cnonce:qop:HA2), with `nc` and `cnonce` used as given;
+ *   any other qop is PJSIP_EINVALIDQOP.
+ * - HA2 is H(method:uri); for auth-int H(method:uri:H("")).
+ * - `cred_info->data_type` PJSIP_CRED_DATA_PLAIN_PASSWD: HA1 is
+ *   H(username:realm:data), with `realm` the argument (the challenge's
+ *   realm), not `cred_info->realm`. PJSIP_CRED_DATA_DIGEST: `data` is HA1
+ *   in hex (either case, exactly digest_str_length characters, else
+ *   PJ_EINVAL) and `cred_info->algorithm_type` must be `algorithm_type`
+ *   (NOT_SET counts as MD5), else PJSIP_EINVALIDALGORITHM. Any other
+ *   data_type, EXT_AKA included (AKA is not supported): PJ_EINVAL.
+ * - An algorithm this library cannot compute: PJSIP_EINVALIDALGORITHM.
+ * - NULL `result`, `result->ptr`, `nonce`, `uri`, `realm`, `cred_info` or
+ *   `method` (or NULL `nc`/`cnonce` with a qop, or a string with a negative
+ *   length or a NULL ptr with a non-zero length): PJ_EINVAL.
+ *
+ * Inputs are only read during the call. Thread-safe.
+ */
+pj_status_t pjsip_auth_create_digest2(struct pj_str_t *result,
+                                      const struct pj_str_t *nonce,
+                                      const struct pj_str_t *nc,
+                                      const struct pj_str_t *cnonce,
+                                      const struct pj_str_t *qop,
+                                      const struct pj_str_t *uri,
+                                      const struct pj_str_t *realm,
+                                      const struct pjsip_cred_info *cred_info,
+                                      const struct pj_str_t *method,
+                                      pjsip_auth_algorithm_type algorithm_type);
+
+/**
+ * pjsip_auth_create_digest2() with PJSIP_AUTH_ALGORITHM_MD5: `result->ptr`
+ * must hold 32 characters. Same rules and statuses.
+ */
+pj_status_t pjsip_auth_create_digest(struct pj_str_t *result,
+                                     const struct pj_str_t *nonce,
+                                     const struct pj_str_t *nc,
+                                     const struct pj_str_t *cnonce,
+                                     const struct pj_str_t *qop,
+                                     const struct pj_str_t *uri,
+                                     const struct pj_str_t *realm,
+                                     const struct pjsip_cred_info *cred_info,
+                                     const struct pj_str_t *method);
+
+/**
+ * pjsip_auth_create_digest2() with PJSIP_AUTH_ALGORITHM_SHA256:
+ * `result->ptr` must hold 64 characters. Same rules and statuses.
+ */
+pj_status_t pjsip_auth_create_digestSHA256(struct pj_str_t *result,
+                                           const struct pj_str_t *nonce,
+                                           const struct pj_str_t *nc,
+                                           const struct pj_str_t *cnonce,
+                                           const struct pj_str_t *qop,
+                                           const struct pj_str_t *uri,
+                                           const struct pj_str_t *realm,
+                                           const struct pjsip_cred_info *cred_info,
+                                           const struct pj_str_t *method);
 
 /**
  * Creates an endpoint. `pf` is the pool factory pools are made from
@@ -872,7 +989,7 @@ pj_status_t pj_grp_lock_acquire(struct pj_grp_lock_t *grp_lock);
 
 /**
  * Takes the lock if it is free or already held by the calling thread.
- * Returns PJ_SUCCESS; PJ_ETIMEDOUT when another thread holds it; otherwise as
+ * Returns PJ_SUCCESS; PJ_EBUSY when another thread holds it; otherwise as
  * pj_grp_lock_acquire().
  */
 pj_status_t pj_grp_lock_tryacquire(struct pj_grp_lock_t *grp_lock);
@@ -925,6 +1042,159 @@ pj_status_t pj_grp_lock_dec_ref(struct pj_grp_lock_t *grp_lock);
  * The current reference count (a snapshot), or PJ_EINVAL for NULL (as pjlib).
  */
 int pj_grp_lock_get_ref(struct pj_grp_lock_t *grp_lock);
+
+/**
+ * Adds a reference to `tdata`; each reference is released with
+ * pjsip_tx_data_dec_ref().
+ *
+ * Returns PJ_SUCCESS, or PJ_EINVAL if `tdata` is NULL. Thread-safe (atomic).
+ */
+pj_status_t pjsip_tx_data_add_ref(struct pjsip_tx_data *tdata);
+
+/**
+ * Releases one reference to `tdata`; the last one frees it (after which
+ * `tdata` must not be used).
+ *
+ * Returns PJSIP_EBUFDESTROYED when this call freed it, PJ_SUCCESS when other
+ * references remain, PJ_EINVAL if `tdata` is NULL. Thread-safe (atomic).
+ */
+pj_status_t pjsip_tx_data_dec_ref(struct pjsip_tx_data *tdata);
+
+/**
+ * Parses `len` bytes at `buf` (not NUL-terminated) into a message to send,
+ * with reference count 1, stored in `*p`; release it with
+ * pjsip_tx_data_dec_ref(). `buf` is only read during the call.
+ *
+ * The required headers are not checked (a message being built may lack
+ * them). Returns PJ_SUCCESS; PJ_EINVAL if `p` is NULL or `buf` is NULL with a
+ * non-zero `len`; PJSIP_EINVALIDMSG for a bad start line or structure (also
+ * for empty input); PJSIP_EINVALIDHDR for a malformed header;
+ * PJSIP_EMSGTOOLONG above 64 KiB. `*p` is written only on success.
+ * Thread-safe.
+ */
+pj_status_t pjshim_tx_data_parse(const char *buf, pj_size_t len, struct pjsip_tx_data **p);
+
+/**
+ * Builds a response to the request `request` with status `code` (100-699)
+ * and `reason` (a NUL-terminated string copied; NULL for the standard
+ * phrase): its Via headers, From, To (a random `tag` added when it has
+ * none), Call-ID and CSeq copied, and `Content-Length: 0`. The new message
+ * has reference count 1 and is stored in `*p`; release it with
+ * pjsip_tx_data_dec_ref().
+ *
+ * Returns PJ_SUCCESS; PJ_EINVAL if `request` or `p` is NULL, `code` is out of
+ * range, or `reason` has control characters or is not UTF-8;
+ * PJSIP_ENOTREQUESTMSG if `request` is a response. `*p` is written only on
+ * success. Thread-safe.
+ */
+pj_status_t pjshim_tx_data_create_response(const struct pjsip_rx_data *request,
+                                           int code,
+                                           const char *reason,
+                                           struct pjsip_tx_data **p);
+
+/**
+ * Prints `tdata` as it would be sent: the start line, the headers in order,
+ * Content-Length set to the body's length, a blank line and the body.
+ *
+ * If the top Via has no `branch`, a fresh random one (`z9hG4bK...`) is
+ * generated and kept in the message, so every later print is the same.
+ *
+ * Writes the bytes to `buf` (room for `size` bytes), followed by a NUL when
+ * there is room for it, and their count (without the NUL) to `*len`.
+ * Returns PJ_SUCCESS; PJ_ETOOBIG if they do not fit, with `*len` set to the
+ * size needed and `buf` untouched (pass `buf` NULL and `size` 0 to ask for
+ * the size); PJ_EINVAL if `tdata` or `len` is NULL, or `buf` is NULL with a
+ * non-zero `size` (then nothing is written). Thread-safe.
+ */
+pj_status_t pjshim_tx_data_print(const struct pjsip_tx_data *tdata,
+                                 char *buf,
+                                 pj_size_t size,
+                                 pj_size_t *len);
+
+/**
+ * Finds the `index`-th (from 0) header called `name` (a NUL-terminated
+ * string; case-insensitive, compact forms such as "v" match full names such
+ * as "Via" and the other way round) and stores its value, without the name
+ * and surrounding whitespace, in `*value`.
+ *
+ * `value->ptr` points into the message, not NUL-terminated: valid until the
+ * message is modified (by any thread, for example by
+ * pjsip_auth_clt_reinit_req(), or by pjshim_tx_data_print() giving the top
+ * Via a branch) or freed. Returns PJ_SUCCESS; PJ_ENOTFOUND
+ * when there is no such header; PJ_EINVAL if `tdata`, `name` or `value` is
+ * NULL or `name` is not UTF-8. `*value` is written only on success.
+ * Thread-safe.
+ */
+pj_status_t pjshim_tx_data_get_hdr(const struct pjsip_tx_data *tdata,
+                                   const char *name,
+                                   unsigned int index,
+                                   struct pj_str_t *value);
+
+/**
+ * The status code of `tdata` if it is a response; 0 for a request or NULL.
+ * Thread-safe.
+ */
+int pjshim_tx_data_get_status(const struct pjsip_tx_data *tdata);
+
+/**
+ * Parses `len` bytes at `buf` (not NUL-terminated) as a received request or
+ * response, stored in `*p`; free it with pjsip_rx_data_free_cloned(). `buf`
+ * is only read during the call.
+ *
+ * Returns PJ_SUCCESS; PJ_EINVAL if `p` is NULL or `buf` is NULL with a
+ * non-zero `len`; PJSIP_EINVALIDMSG for a bad start line or structure (also
+ * for empty input); PJSIP_EINVALIDHDR for a malformed header;
+ * PJSIP_EMISSINGHDR when Via, From, To, Call-ID or CSeq is absent;
+ * PJSIP_EMSGTOOLONG above 64 KiB. `*p` is written only on success.
+ * Thread-safe.
+ */
+pj_status_t pjshim_rx_data_parse(const char *buf, pj_size_t len, struct pjsip_rx_data **p);
+
+/**
+ * Makes an independent copy of `src` in `*p_rdata`, to keep a received
+ * message beyond a callback; free it with pjsip_rx_data_free_cloned().
+ * `flags` is accepted for PJSIP compatibility and ignored (pass 0).
+ *
+ * Returns PJ_SUCCESS, or PJ_EINVAL if `src` or `p_rdata` is NULL (then
+ * nothing is written). Thread-safe.
+ */
+pj_status_t pjsip_rx_data_clone(const struct pjsip_rx_data *src,
+                                unsigned int flags,
+                                struct pjsip_rx_data **p_rdata);
+
+/**
+ * Frees an rx_data made by pjshim_rx_data_parse() or pjsip_rx_data_clone();
+ * it must not be used afterwards, nor freed twice.
+ *
+ * Returns PJ_SUCCESS, or PJ_EINVAL if `rdata` is NULL. Must not race with
+ * another use of the same rx_data.
+ */
+pj_status_t pjsip_rx_data_free_cloned(struct pjsip_rx_data *rdata);
+
+/**
+ * Like pjshim_tx_data_get_hdr() for a received message; `value->ptr` points
+ * into `rdata` and is valid until it is freed. Thread-safe.
+ */
+pj_status_t pjshim_rx_data_get_hdr(const struct pjsip_rx_data *rdata,
+                                   const char *name,
+                                   unsigned int index,
+                                   struct pj_str_t *value);
+
+/**
+ * The status code of `rdata` if it is a response; 0 for a request or NULL.
+ * Thread-safe.
+ */
+int pjshim_rx_data_get_status(const struct pjsip_rx_data *rdata);
+
+/**
+ * Prints `rdata` like pjshim_tx_data_print() (Content-Length recomputed,
+ * CRLF line ends; nothing is generated or changed). Same buffer rules and
+ * status codes; PJ_EINVAL if `rdata` or `len` is NULL. Thread-safe.
+ */
+pj_status_t pjshim_rx_data_print(const struct pjsip_rx_data *rdata,
+                                 char *buf,
+                                 pj_size_t size,
+                                 pj_size_t *len);
 
 /**
  * Initialises the library. Nothing needs initialising: always PJ_SUCCESS, and
@@ -1079,9 +1349,10 @@ const char *pj_pool_getobjname(const struct pj_pool_t *pool);
  * typically a struct on the stack or inside its own object).
  *
  * `endpt` and `pool` may be NULL; `options` must be 0 (other bits are ignored).
- * If `sess` already holds a live session, that one is de-initialised first
- * (its pending tokens revoked). Returns `PJ_SUCCESS`, or `PJ_EINVAL` for a NULL
- * `sess`. Thread-safe with respect to other sessions.
+ * `*sess` is only written, never read, so it may be uninitialised memory; as in
+ * PJSIP, initialising a live session again without pjsip_auth_clt_deinit()
+ * leaks the old one. Returns `PJ_SUCCESS`, or `PJ_EINVAL` for a NULL `sess`.
+ * Thread-safe with respect to other sessions.
  */
 pj_status_t pjsip_auth_clt_init(struct pjsip_auth_clt_sess *sess,
                                 struct pjsip_endpoint *endpt,
@@ -1234,3 +1505,7 @@ struct pj_timer_heap_t *pjsip_endpt_get_timer_heap(struct pjsip_endpoint *endpt)
 #define pj_memcpy(dst, src, size) memcpy((dst), (src), (size))
 /** snprintf. */
 #define pj_ansi_snprintf snprintf
+/** Number of elements of an array. */
+#define PJ_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+/** Returns `retval` from the calling function when `expr` is false. */
+#define PJ_ASSERT_RETURN(expr, retval) do { if (!(expr)) return (retval); } while (0)

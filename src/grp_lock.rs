@@ -207,7 +207,7 @@ impl GroupLock {
         Ok(())
     }
 
-    /// Takes the lock if that needs no waiting; recursive. `Error::TimedOut` when
+    /// Takes the lock if that needs no waiting; recursive. `Error::Busy` when
     /// another thread holds it; otherwise as `acquire`.
     pub fn try_acquire(&self) -> Result<()> {
         self.add_ref_when(|count| count > 0)?;
@@ -217,7 +217,7 @@ impl GroupLock {
         // Give back the reference taken above. The caller holds one of its own,
         // so this cannot be the last one unless the caller broke that rule.
         self.dec_ref()?;
-        Err(Error::TimedOut)
+        Err(Error::Busy)
     }
 
     /// Gives back one hold of the lock and the reference it kept; that may

@@ -17,6 +17,7 @@ pub enum Error {
     Bug,
     TimedOut,
     TooMany,
+    Busy,
     NotSupported,
     InvalidOp,
     Cancelled,
@@ -55,7 +56,7 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
     /// All variants, so that tables (status codes, messages) can be checked for completeness.
-    pub const ALL: [Error; 37] = [
+    pub const ALL: [Error; 38] = [
         Error::Unknown,
         Error::Pending,
         Error::InvalidArg,
@@ -64,6 +65,7 @@ impl Error {
         Error::Bug,
         Error::TimedOut,
         Error::TooMany,
+        Error::Busy,
         Error::NotSupported,
         Error::InvalidOp,
         Error::Cancelled,
@@ -106,6 +108,7 @@ impl Error {
             Error::Bug => "Internal error (bug)",
             Error::TimedOut => "Operation timed out",
             Error::TooMany => "Too many objects of the specified type",
+            Error::Busy => "Object is busy",
             Error::NotSupported => "Option/operation is not supported",
             Error::InvalidOp => "Invalid operation",
             Error::Cancelled => "Operation cancelled",

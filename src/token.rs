@@ -94,9 +94,12 @@ struct FreeList {
     high_water: usize,
 }
 
+/// A lazily allocated, never freed block of slots.
+type Chunk<P> = OnceCell<Box<[Slot<P>]>>;
+
 /// A registry of single-use tokens carrying a payload `P`.
 pub struct Registry<P> {
-    chunks: Box<[OnceCell<Box<[Slot<P>]>>]>,
+    chunks: Box<[Chunk<P>]>,
     chunk_size: usize,
     free: Mutex<FreeList>,
     live: AtomicUsize,

@@ -15,6 +15,17 @@ fn target_dir() -> PathBuf {
     exe.parent().unwrap().parent().unwrap().to_path_buf()
 }
 
+/// The static library this test run was built against. `cargo test` builds it
+/// into `deps/` (only `cargo build` copies it up a level, where it may be stale).
+fn static_lib() -> PathBuf {
+    let dir = target_dir();
+    [dir.join("deps"), dir.clone()]
+        .iter()
+        .map(|d| d.join("libpjsip_auth_shim.a"))
+        .find(|p| p.exists())
+        .unwrap_or_else(|| panic!("static library not built under {}", dir.display()))
+}
+
 fn compiler() -> cc::Tool {
     let target = env!("PJSHIM_TARGET");
     cc::Build::new()
@@ -85,12 +96,7 @@ fn run(exe: &Path) -> Result<String, String> {
 #[test]
 fn c_programs_pass() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let lib = target_dir().join("libpjsip_auth_shim.a");
-    assert!(
-        lib.exists(),
-        "static library not built at {}",
-        lib.display()
-    );
+    let lib = static_lib();
     let out_dir = target_dir().join("c-tests");
     std::fs::create_dir_all(&out_dir).unwrap();
     let filter = std::env::var("PJSHIM_C_TEST_FILTER").unwrap_or_default();

@@ -202,7 +202,7 @@ fn try_acquire_fails_while_another_thread_holds_it() {
     let (result, count_after) = std::thread::spawn(move || (g2.try_acquire(), g2.ref_count()))
         .join()
         .unwrap();
-    assert_eq!(result, Err(Error::TimedOut));
+    assert_eq!(result, Err(Error::Busy));
     assert_eq!(count_after, 2, "the failed attempt gave its reference back");
     g.release().unwrap();
     let g3 = Arc::clone(&g);

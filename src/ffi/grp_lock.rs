@@ -192,7 +192,7 @@ pub unsafe extern "C" fn pj_grp_lock_acquire(grp_lock: *mut pj_grp_lock_t) -> pj
 }
 
 /// Takes the lock if it is free or already held by the calling thread.
-/// Returns PJ_SUCCESS; PJ_ETIMEDOUT when another thread holds it; otherwise as
+/// Returns PJ_SUCCESS; PJ_EBUSY when another thread holds it; otherwise as
 /// pj_grp_lock_acquire().
 #[no_mangle]
 pub unsafe extern "C" fn pj_grp_lock_tryacquire(grp_lock: *mut pj_grp_lock_t) -> pj_status_t {

@@ -28,11 +28,19 @@ pub struct pj_pool_t {
     _private: [u8; 0],
 }
 
-/// Pool factory policy of pjlib (opaque). Accepted for source compatibility
-/// and ignored: pass NULL.
+/// Pool factory policy of pjlib. Accepted for source compatibility and
+/// ignored: pass NULL or &pj_pool_factory_default_policy.
+#[repr(C)]
 pub struct pj_pool_factory_policy {
-    _private: [u8; 0],
+    /// Private: reserved.
+    pub _reserved: [usize; 4],
 }
+
+/// The default policy, for PJSIP code that writes
+/// `pj_caching_pool_init(&cp, &pj_pool_factory_default_policy, 0)`.
+#[no_mangle]
+pub static pj_pool_factory_default_policy: pj_pool_factory_policy =
+    pj_pool_factory_policy { _reserved: [0; 4] };
 
 /// A pool factory: makes pools with pj_pool_create() and owns them, so that
 /// destroying the factory frees pools the application forgot to release.

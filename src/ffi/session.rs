@@ -7,7 +7,7 @@
 
 use super::async_auth;
 use super::auth_types::*;
-use super::cast::{str_bytes, try_mut, try_ref, CPtr};
+use super::cast::{str_bytes, try_mut, try_ref, write_out, CPtr};
 use super::endpoint::pjsip_endpoint;
 use super::panic::guard;
 use super::pool::{pj_pool_t, pool_ref, pool_strdup};
@@ -39,7 +39,6 @@ pub(crate) struct SessInner {
     pub(crate) parent: Option<ParentLink>,
     pub(crate) async_opt: Option<pjsip_auth_clt_async_setting>,
     pub(crate) endpt: CPtr<pjsip_endpoint>,
-    pub(crate) pool: CPtr<pj_pool_t>,
 }
 
 /// A table entry. The mutex is never held while C code runs.
@@ -97,6 +96,14 @@ pub(crate) unsafe fn effective(
     }
 }
 
+fn new_handle(id: u64) -> pjsip_auth_clt_sess {
+    pjsip_auth_clt_sess {
+        _handle: id,
+        _magic: MAGIC,
+        _reserved: [0; 6],
+    }
+}
+
 fn register(inner: SessInner) -> u64 {
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
     let entry = Arc::new(SessEntry {
@@ -120,9 +127,10 @@ fn retire(sess: *mut pjsip_auth_clt_sess, id: u64) -> bool {
 /// typically a struct on the stack or inside its own object).
 ///
 /// `endpt` and `pool` may be NULL; `options` must be 0 (other bits are ignored).
-/// If `sess` already holds a live session, that one is de-initialised first
-/// (its pending tokens revoked). Returns `PJ_SUCCESS`, or `PJ_EINVAL` for a NULL
-/// `sess`. Thread-safe with respect to other sessions.
+/// `*sess` is only written, never read, so it may be uninitialised memory; as in
+/// PJSIP, initialising a live session again without pjsip_auth_clt_deinit()
+/// leaks the old one. Returns `PJ_SUCCESS`, or `PJ_EINVAL` for a NULL `sess`.
+/// Thread-safe with respect to other sessions.
 #[no_mangle]
 pub unsafe extern "C" fn pjsip_auth_clt_init(
     sess: *mut pjsip_auth_clt_sess,
@@ -130,28 +138,22 @@ pub unsafe extern "C" fn pjsip_auth_clt_init(
     pool: *mut pj_pool_t,
     options: c_uint,
 ) -> pj_status_t {
-    let _ = options;
+    // The pool is not needed: the library owns all session state.
+    let _ = (pool, options);
     guard(PJ_EBUG, || {
         status_of((|| {
-            // SAFETY: the caller passes a writable session struct (checked for NULL).
-            let s = unsafe { try_mut(sess) }?;
-            if s._magic == MAGIC {
-                retire(sess, s._handle);
+            // The struct is not read: before init it is typically uninitialised memory.
+            if sess.is_null() {
+                return Err(Error::InvalidArg);
             }
             let id = register(SessInner {
                 core: ClientSession::default(),
                 parent: None,
                 async_opt: None,
                 endpt: CPtr(endpt),
-                pool: CPtr(pool),
             });
-            // SAFETY: re-borrow after retire(), which may have called C code.
-            let s = unsafe { try_mut(sess) }?;
-            *s = pjsip_auth_clt_sess {
-                _handle: id,
-                _magic: MAGIC,
-                _reserved: [0; 6],
-            };
+            // SAFETY: checked for NULL; the caller passes writable memory for a session.
+            unsafe { write_out(sess, new_handle(id)) };
             Ok(())
         })())
     })
@@ -209,22 +211,11 @@ pub unsafe extern "C" fn pjsip_auth_clt_clone(
                     parent: i.parent,
                     async_opt: i.async_opt,
                     endpt: i.endpt,
-                    pool: CPtr(pool),
                 }
             };
-            // SAFETY: checked for NULL above.
-            let s = unsafe { try_mut(sess) }?;
-            if s._magic == MAGIC && s._handle != src.id {
-                retire(sess, s._handle);
-            }
             let id = register(copy);
-            // SAFETY: as above.
-            let s = unsafe { try_mut(sess) }?;
-            *s = pjsip_auth_clt_sess {
-                _handle: id,
-                _magic: MAGIC,
-                _reserved: [0; 6],
-            };
+            // SAFETY: checked for NULL above; not read, only written.
+            unsafe { write_out(sess, new_handle(id)) };
             Ok(())
         })())
     })

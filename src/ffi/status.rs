@@ -24,6 +24,8 @@ pub const PJ_EBUG: pj_status_t = 70008;
 pub const PJ_ETIMEDOUT: pj_status_t = 70009;
 /// Too many objects.
 pub const PJ_ETOOMANY: pj_status_t = 70010;
+/// Busy (for example a group lock held by another thread).
+pub const PJ_EBUSY: pj_status_t = 70011;
 /// Not supported.
 pub const PJ_ENOTSUP: pj_status_t = 70012;
 /// Invalid operation.
@@ -94,6 +96,7 @@ pub(crate) const fn to_status(e: Error) -> pj_status_t {
         Error::Bug => PJ_EBUG,
         Error::TimedOut => PJ_ETIMEDOUT,
         Error::TooMany => PJ_ETOOMANY,
+        Error::Busy => PJ_EBUSY,
         Error::NotSupported => PJ_ENOTSUP,
         Error::InvalidOp => PJ_EINVALIDOP,
         Error::Cancelled => PJ_ECANCELLED,
