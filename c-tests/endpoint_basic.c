@@ -1,7 +1,13 @@
 /* Endpoint basics through the header only: create/destroy, pools, timers
  * (order, cancel, PJ_EEXISTS, rescheduling from a callback), the UDP
  * transport on 127.0.0.1, and NULL arguments. */
+#define _POSIX_C_SOURCE 200809L
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 #include "pjsip_auth_shim.h"
 #include "test_util.h"
 
@@ -83,12 +89,14 @@ static void test_pools(void)
     pjsip_endpt_release_pool(endpt, pool);
 }
 
+static unsigned ep_port;
 static void test_transport(void)
 {
     unsigned port = 0, port2 = 0;
     pjsip_endpoint *other = NULL;
     CHECK_STATUS(pjshim_udp_transport_start(endpt, "127.0.0.1", 0, &port), PJ_SUCCESS);
     CHECK(port != 0);
+    ep_port = port;
     CHECK_STATUS(pjshim_udp_transport_start(endpt, NULL, 0, &port2), PJ_EEXISTS);
     CHECK_STATUS(pjsip_endpt_create(&cp.factory, NULL, &other), PJ_SUCCESS);
     CHECK_STATUS(pjshim_udp_transport_start(other, "127.0.0.1", port, NULL), PJ_EEXISTS);
@@ -96,6 +104,66 @@ static void test_transport(void)
     CHECK_STATUS(pjshim_udp_transport_start(other, NULL, 70000, NULL), PJ_EINVAL);
     CHECK_STATUS(pjshim_udp_transport_start(other, NULL, 0, NULL), PJ_SUCCESS);
     pjsip_endpt_destroy(other);
+}
+
+static int handled_count;
+static pj_bool_t answer_ok(pjsip_rx_data *rdata, void *user_data)
+{
+    pjsip_tx_data *resp = NULL;
+    pj_str_t v;
+    CHECK(user_data == &handled_count);
+    handled_count++;
+    if (pjshim_rx_data_get_hdr(rdata, "X-Decline", 0, &v) == PJ_SUCCESS)
+        return PJ_FALSE;
+    CHECK_STATUS(pjshim_tx_data_create_response(rdata, 200, NULL, &resp), PJ_SUCCESS);
+    CHECK_STATUS(pjshim_endpt_respond(endpt, rdata, resp), PJ_SUCCESS);
+    CHECK_STATUS(pjshim_endpt_respond(endpt, NULL, resp), PJ_EINVAL);
+    pjsip_tx_data_dec_ref(resp);
+    return PJ_TRUE;
+}
+
+/* Sends `req` from a plain UDP socket and returns the status code of the
+ * answer (0 if none within a second). */
+static int exchanges;
+static int exchange(unsigned port, const char *extra)
+{
+    char req[512], buf[2048];
+    struct sockaddr_in to;
+    struct timeval tv = {0, 20000};
+    int fd = socket(AF_INET, SOCK_DGRAM, 0), i, code = 0, n;
+    memset(&to, 0, sizeof(to));
+    to.sin_family = AF_INET;
+    to.sin_port = htons((unsigned short)port);
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    snprintf(req, sizeof(req),
+             "OPTIONS sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKc1\r\n"
+             "From: <sip:a@x>;tag=1\r\nTo: <sip:b@x>\r\nCall-ID: cid-%d\r\nCSeq: 1 OPTIONS\r\n%s"
+             "Content-Length: 0\r\n\r\n", ++exchanges, extra);
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    CHECK(sendto(fd, req, strlen(req), 0, (struct sockaddr *)&to, sizeof(to)) > 0);
+    for (i = 0; i < 50 && code == 0; i++) {
+        pj_time_val t = {0, 10};
+        pjsip_endpt_handle_events(endpt, &t);
+        n = (int)recv(fd, buf, sizeof(buf) - 1, 0);
+        if (n > 12) {
+            buf[n] = 0;
+            code = atoi(buf + 8);
+        }
+    }
+    close(fd);
+    return code;
+}
+
+static void test_request_handler(unsigned port)
+{
+    CHECK_STATUS(pjshim_endpt_set_request_handler(NULL, &answer_ok, NULL), PJ_EINVAL);
+    /* No handler: 501. */
+    CHECK(exchange(port, "") == 501);
+    CHECK_STATUS(pjshim_endpt_set_request_handler(endpt, &answer_ok, &handled_count), PJ_SUCCESS);
+    CHECK(exchange(port, "") == 200);
+    CHECK(exchange(port, "X-Decline: 1\r\n") == 501);
+    CHECK(handled_count == 2);
+    CHECK_STATUS(pjshim_endpt_set_request_handler(endpt, NULL, NULL), PJ_SUCCESS);
 }
 
 static void test_nulls(void)
@@ -130,6 +198,7 @@ int main(void)
     test_timers();
     test_pools();
     test_transport();
+    test_request_handler(ep_port);
     test_nulls();
     {
         /* Destroy with a timer still pending: forgotten, no leak. */

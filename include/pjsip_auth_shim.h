@@ -939,6 +939,36 @@ pj_status_t pjshim_udp_transport_start(struct pjsip_endpoint *endpt,
                                        unsigned int *bound_port);
 
 /**
+ * Sets the request handler of the server role (NULL `cb` removes it).
+ *
+ * Each received request (one that parses and has Via, From, To, Call-ID and
+ * CSeq) is handed to `cb(rdata, user_data)` inside
+ * pjsip_endpt_handle_events(), with no library lock held. `rdata` is valid
+ * during the call only (keep a copy with pjsip_rx_data_clone()). Return
+ * PJ_TRUE when handled; on PJ_FALSE (or without a handler) the endpoint
+ * answers 501 Not Implemented (never to ACK). Returns PJ_EINVAL for a NULL
+ * endpoint.
+ */
+pj_status_t pjshim_endpt_set_request_handler(struct pjsip_endpoint *endpt,
+                                             pj_bool_t (*cb)(struct pjsip_rx_data *rdata,
+                                                             void *user_data),
+                                             void *user_data);
+
+/**
+ * Sends `response` (for example from pjshim_tx_data_create_response()) to
+ * where `request` came from: the source address of a recently received
+ * request with the same Via branch, Call-ID and CSeq, else the request's top
+ * Via (received/rport, or sent-by). Sent once, without a server transaction
+ * (no retransmission). The caller keeps its reference on `response` (drop
+ * it with pjsip_tx_data_dec_ref()). Any thread. Returns PJ_EINVAL for NULL
+ * arguments, PJSIP_ENOTREQUESTMSG when `request` is a response,
+ * PJ_EINVALIDOP when the endpoint has no transport.
+ */
+pj_status_t pjshim_endpt_respond(struct pjsip_endpoint *endpt,
+                                 const struct pjsip_rx_data *request,
+                                 struct pjsip_tx_data *response);
+
+/**
  * Fills `cfg` with the default settings. NULL is ignored.
  */
 void pj_grp_lock_config_default(struct pj_grp_lock_config *cfg);

@@ -205,3 +205,81 @@ pub unsafe extern "C" fn pjshim_udp_transport_start(
         }
     })
 }
+
+/// Sets the request handler of the server role (NULL `cb` removes it).
+///
+/// Each received request (one that parses and has Via, From, To, Call-ID and
+/// CSeq) is handed to `cb(rdata, user_data)` inside
+/// pjsip_endpt_handle_events(), with no library lock held. `rdata` is valid
+/// during the call only (keep a copy with pjsip_rx_data_clone()). Return
+/// PJ_TRUE when handled; on PJ_FALSE (or without a handler) the endpoint
+/// answers 501 Not Implemented (never to ACK). Returns PJ_EINVAL for a NULL
+/// endpoint.
+#[no_mangle]
+pub unsafe extern "C" fn pjshim_endpt_set_request_handler(
+    endpt: *mut pjsip_endpoint,
+    cb: Option<
+        unsafe extern "C" fn(
+            rdata: *mut super::msg::pjsip_rx_data,
+            user_data: *mut std::os::raw::c_void,
+        ) -> super::types::pj_bool_t,
+    >,
+    user_data: *mut std::os::raw::c_void,
+) -> pj_status_t {
+    guard(PJ_EBUG, || {
+        status_of((|| {
+            // SAFETY: a live endpoint (caller's promise), checked for NULL.
+            let e = unsafe { endpt_ref(endpt) }?;
+            let handler: Option<crate::endpoint::RequestHandler> = cb.map(|cb| {
+                let ud = super::cast::CPtr(user_data);
+                let h: crate::endpoint::RequestHandler =
+                    Arc::new(move |inc: &crate::endpoint::Incoming| {
+                        let ud = ud;
+                        let rdata = super::msg::new_rx_data(inc.msg.clone());
+                        // SAFETY: the application's handler with a live rdata
+                        // and its own user_data; no library lock is held.
+                        let handled = unsafe { cb(rdata, ud.0) };
+                        // SAFETY: made above, freed once, not used afterwards.
+                        let _ = unsafe { super::msg::free_rx_data(rdata) };
+                        handled != super::types::PJ_FALSE
+                    });
+                h
+            });
+            e.core.set_request_handler(handler);
+            Ok(())
+        })())
+    })
+}
+
+/// Sends `response` (for example from pjshim_tx_data_create_response()) to
+/// where `request` came from: the source address of a recently received
+/// request with the same Via branch, Call-ID and CSeq, else the request's top
+/// Via (received/rport, or sent-by). Sent once, without a server transaction
+/// (no retransmission). The caller keeps its reference on `response` (drop
+/// it with pjsip_tx_data_dec_ref()). Any thread. Returns PJ_EINVAL for NULL
+/// arguments, PJSIP_ENOTREQUESTMSG when `request` is a response,
+/// PJ_EINVALIDOP when the endpoint has no transport.
+#[no_mangle]
+pub unsafe extern "C" fn pjshim_endpt_respond(
+    endpt: *mut pjsip_endpoint,
+    request: *const super::msg::pjsip_rx_data,
+    response: *mut super::msg::pjsip_tx_data,
+) -> pj_status_t {
+    guard(PJ_EBUG, || {
+        status_of((|| {
+            // SAFETY: live objects of the caller, checked for NULL.
+            let (e, req, resp) = unsafe {
+                (
+                    endpt_ref(endpt)?,
+                    super::msg::rx_data_ref(request)?,
+                    super::msg::tx_data_ref(response)?,
+                )
+            };
+            if !req.msg().is_request() {
+                return Err(Error::NotRequestMsg);
+            }
+            let msg = resp.with_msg(|m| m.clone());
+            e.core.respond(req.msg(), &msg)
+        })())
+    })
+}
