@@ -162,6 +162,14 @@ typedef struct pj_timer_entry {
     /** Private. */
     struct pj_grp_lock_t *_grp_lock;
 } pj_timer_entry;
+
+struct pjsip_regc_cbparam;
+/**
+ * Registration callback, as PJSIP: a function type, so `pjsip_regc_cb *cb`
+ * declares a pointer. Runs inside pjsip_endpt_handle_events() (or inside
+ * pjsip_auth_clt_async_abandon() for an abandoned challenge), no library lock held.
+ */
+typedef void pjsip_regc_cb(struct pjsip_regc_cbparam *param);
 /* ---- End of hand-written part ---- */
 
 
@@ -219,6 +227,12 @@ typedef struct pjsip_digest_credential pjsip_digest_credential;
  * To avoid a leak, it must eventually be freed with pjsip_endpt_destroy().
  */
 typedef struct pjsip_endpoint pjsip_endpoint;
+
+/**
+ * A registration client (opaque). Made with pjsip_regc_create(), freed with
+ * pjsip_regc_destroy().
+ */
+typedef struct pjsip_regc pjsip_regc;
 
 /**
  * A received message (opaque), immutable.
@@ -481,6 +495,51 @@ typedef struct pj_pool_factory_policy {
    */
   size_t _reserved[4];
 } pj_pool_factory_policy;
+
+/**
+ * What the registration callback receives. Valid during the call only.
+ */
+typedef struct pjsip_regc_cbparam {
+  /**
+   * The client.
+   */
+  struct pjsip_regc *regc;
+  /**
+   * The token given to pjsip_regc_create().
+   */
+  void *token;
+  /**
+   * PJ_SUCCESS when a final response came (see `code`); PJ_ETIMEDOUT
+   * (code 408) on timeout; PJ_ECANCELLED when the application abandoned an
+   * auth challenge (code = the 401/407's); another error when the challenge
+   * could not be answered (code = the 401/407's).
+   */
+  pj_status_t status;
+  /**
+   * SIP status code.
+   */
+  int code;
+  /**
+   * Reason phrase.
+   */
+  struct pj_str_t reason;
+  /**
+   * The response, when there is one (else NULL).
+   */
+  struct pjsip_rx_data *rdata;
+  /**
+   * Granted expiration in seconds (2xx), else -1.
+   */
+  int32_t expiration;
+  /**
+   * Number of contacts registered (the contact array is omitted).
+   */
+  int contact_cnt;
+  /**
+   * Whether this was an unregistration.
+   */
+  pj_bool_t is_unreg;
+} pjsip_regc_cbparam;
 
 /**
  * Client authentication preferences.
@@ -1373,6 +1432,77 @@ void *pj_pool_calloc(struct pj_pool_t *pool, pj_size_t count, pj_size_t elem);
  * released). Returns NULL when `pool` is NULL. Thread-safe.
  */
 const char *pj_pool_getobjname(const struct pj_pool_t *pool);
+
+/**
+ * Creates a registration client on `endpt` (whose transport must be started
+ * before registering). `token` is handed back in the callback; `cb` may be
+ * NULL. The client owns an auth session (pjsip_regc_get_auth_sess()).
+ * Returns PJ_EINVAL for a NULL endpt or p_regc.
+ */
+pj_status_t pjsip_regc_create(struct pjsip_endpoint *endpt,
+                              void *token,
+                              void (*cb)(struct pjsip_regc_cbparam *param),
+                              struct pjsip_regc **p_regc);
+
+/**
+ * Sets the registrar URI, From, To, the contacts and the expiry (seconds).
+ * Strings are copied. Returns PJ_EINVAL for NULL arguments, a negative
+ * count, or a registrar URI whose host cannot be resolved.
+ */
+pj_status_t pjsip_regc_init(struct pjsip_regc *regc,
+                            const struct pj_str_t *srv_url,
+                            const struct pj_str_t *from_url,
+                            const struct pj_str_t *to_url,
+                            int contact_cnt,
+                            const struct pj_str_t *contact,
+                            pj_uint32_t expires);
+
+/**
+ * Sets the credentials of the client's auth session (copied).
+ */
+pj_status_t pjsip_regc_set_credentials(struct pjsip_regc *regc,
+                                       int count,
+                                       const struct pjsip_cred_info *cred);
+
+/**
+ * Sets the preferences of the client's auth session (copied).
+ */
+pj_status_t pjsip_regc_set_prefs(struct pjsip_regc *regc, const struct pjsip_auth_clt_pref *pref);
+
+/**
+ * The client's auth session (configure async auth on it). Valid until
+ * pjsip_regc_destroy(). NULL for a NULL regc.
+ */
+struct pjsip_auth_clt_sess *pjsip_regc_get_auth_sess(struct pjsip_regc *regc);
+
+/**
+ * Builds a REGISTER (CSeq incremented) into `*p_tdata` (reference count 1;
+ * hand it to pjsip_regc_send()). `autoreg`: refresh before expiry after a 2xx.
+ * PJ_EINVALIDOP before pjsip_regc_init() or without a transport.
+ */
+pj_status_t pjsip_regc_register(struct pjsip_regc *regc,
+                                pj_bool_t autoreg,
+                                struct pjsip_tx_data **p_tdata);
+
+/**
+ * Builds an unregistration (Expires: 0) into `*p_tdata`; stops refreshes.
+ */
+pj_status_t pjsip_regc_unregister(struct pjsip_regc *regc, struct pjsip_tx_data **p_tdata);
+
+/**
+ * Sends `tdata` as a new transaction (fresh Via branch), taking over its
+ * reference whatever the outcome (except PJ_EINVAL for NULL arguments). The
+ * callback reports the final result inside pjsip_endpt_handle_events().
+ */
+pj_status_t pjsip_regc_send(struct pjsip_regc *regc, struct pjsip_tx_data *tdata);
+
+/**
+ * Destroys the client: no callback runs afterwards; a pending auth token is
+ * revoked (pjsip_auth_clt_deinit: abandon_impl once, reference dropped);
+ * transactions in flight finish silently and free themselves. Returns
+ * PJ_EINVAL for NULL.
+ */
+pj_status_t pjsip_regc_destroy(struct pjsip_regc *regc);
 
 /**
  * Sets up a client authentication session in `sess` (memory the caller owns,

@@ -17,6 +17,7 @@ pub mod grp_lock;
 pub mod msg;
 pub mod pjlib;
 pub mod pool;
+pub mod regc;
 pub mod session;
 pub mod status;
 pub mod timer;
