@@ -14,6 +14,8 @@ static unsigned srv_port;
 static int reg_seen;       /* REGISTERs seen */
 static int drop_next;      /* drop this many datagrams */
 static int challenge_next; /* answer 401 to this many */
+static long last_cseq;
+static char last_cid[256], last_via[256];
 
 static pj_bool_t registrar(pjsip_rx_data *rdata, void *ud)
 {
@@ -22,6 +24,25 @@ static pj_bool_t registrar(pjsip_rx_data *rdata, void *ud)
     int code = 200;
     PJ_UNUSED_ARG(ud);
     reg_seen++;
+    /* Within one Call-ID, CSeq grows with every new transaction (auth
+     * resends included); a retransmission keeps its branch and CSeq. */
+    {
+        pj_str_t cid, via;
+        char key[256];
+        if (pjshim_rx_data_get_hdr(rdata, "CSeq", 0, &v) == PJ_SUCCESS &&
+            pjshim_rx_data_get_hdr(rdata, "Call-ID", 0, &cid) == PJ_SUCCESS &&
+            pjshim_rx_data_get_hdr(rdata, "Via", 0, &via) == PJ_SUCCESS) {
+            long n = strtol(v.ptr, NULL, 10);
+            snprintf(key, sizeof(key), "%.*s", (int)cid.slen, cid.ptr);
+            if (strcmp(key, last_cid) == 0 && strncmp(via.ptr, last_via, (size_t)via.slen) != 0)
+                CHECK(n > last_cseq);
+            if (strcmp(key, last_cid) == 0 && strncmp(via.ptr, last_via, (size_t)via.slen) == 0)
+                CHECK(n == last_cseq);
+            last_cseq = n;
+            snprintf(last_cid, sizeof(last_cid), "%s", key);
+            snprintf(last_via, sizeof(last_via), "%.*s", (int)via.slen, via.ptr);
+        }
+    }
     if (drop_next > 0) {
         drop_next--;
         return PJ_TRUE;
@@ -52,7 +73,6 @@ static pj_bool_t registrar(pjsip_rx_data *rdata, void *ud)
         PJ_UNUSED_ARG(copy);
         pjsip_tx_data_dec_ref(resp);
     }
-    (void)v;
     return PJ_TRUE;
 }
 

@@ -199,21 +199,17 @@ fn send_tdata(regc: &Arc<Regc>, tdata: *mut pjsip_tx_data) -> Result<()> {
     let t = unsafe { tx_data_ref(tdata) }?;
     let dest = regc.state.lock().dest;
     let prepared = t.with_msg(|m| Endpoint::prepare_request(m).map(|p| (p, is_unreg_msg(m))));
-    let (prepared, is_unreg) = match (dest, prepared) {
-        (Some(d), Ok(p)) => (p, d),
-        (None, _) => {
-            // SAFETY: we own this reference.
-            let _ = unsafe { tx_data_dec_ref(tdata) };
-            return Err(Error::InvalidOp);
-        }
-        (_, Err(e)) => {
+    let (dest, (prepared, is_unreg)) = match dest
+        .ok_or(Error::InvalidOp)
+        .and_then(|d| prepared.map(|p| (d, p)))
+    {
+        Ok(v) => v,
+        Err(e) => {
             // SAFETY: we own this reference.
             let _ = unsafe { tx_data_dec_ref(tdata) };
             return Err(e);
         }
-    }
-    .0;
-    let dest = dest.expect("checked");
+    };
     let ctx = Box::into_raw(Box::new(TsxCtx {
         regc: regc.clone(),
         tdata: CPtr(tdata),
