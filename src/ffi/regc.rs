@@ -252,9 +252,9 @@ fn send_tdata(regc: &Arc<Regc>, tdata: *mut pjsip_tx_data) -> Result<()> {
         dest,
         Box::new(move |o| {
             let cctx = cctx;
-            // SAFETY: the transaction's reference keeps ctx alive until it
+            // The transaction's reference keeps ctx alive until it
             // terminates, which happens after this final report.
-            on_final(unsafe { &mut *cctx.0 }, o)
+            on_final(cctx.0, o)
         }),
         Some(Box::new(keep)),
     )
@@ -275,7 +275,11 @@ fn expiration_of(m: &SipMessage, asked: u32) -> i32 {
         .unwrap_or(asked as i32)
 }
 
-fn on_final(ctx: &mut TsxCtx, outcome: TsxOutcome) {
+fn on_final(ctx_ptr: *mut TsxCtx, outcome: TsxOutcome) {
+    // Shared borrow only: the impl token inside is written through a raw
+    // pointer (its signature) by the token registry.
+    // SAFETY: see the caller; the context outlives this call.
+    let ctx = unsafe { &*ctx_ptr };
     let regc = ctx.regc.clone();
     if regc.destroyed.load(Ordering::Acquire) {
         return;
@@ -310,7 +314,11 @@ fn on_final(ctx: &mut TsxCtx, outcome: TsxOutcome) {
         // reference keeps alive.
         let st = unsafe {
             pj_grp_lock_add_ref(glock);
-            pjsip_auth_clt_async_impl_on_challenge(regc.sess.0, &mut ctx.impl_token, &param)
+            pjsip_auth_clt_async_impl_on_challenge(
+                regc.sess.0,
+                std::ptr::addr_of_mut!((*ctx_ptr).impl_token),
+                &param,
+            )
         };
         if st != PJ_SUCCESS {
             // SAFETY: the reference taken above is ours again.
