@@ -157,6 +157,44 @@ typedef pj_status_t pjsip_auth_lookup_cred2(struct pj_pool_t *pool,
                                             struct pjsip_cred_info *cred_info);
 /** A pointer to a pjsip_auth_lookup_cred (pjsip_auth_srv_init's parameter). */
 typedef pjsip_auth_lookup_cred *pjsip_auth_lookup_cred_ptr;
+
+struct pj_timer_heap_t;
+struct pj_timer_entry;
+
+/**
+ * Timer callback, as pjlib: a function type, so `pj_timer_heap_callback *cb`
+ * declares a pointer. Runs inside pjsip_endpt_handle_events() with no library
+ * lock held; it may schedule or cancel timers (this entry too).
+ */
+typedef void pj_timer_heap_callback(struct pj_timer_heap_t *timer_heap,
+                                    struct pj_timer_entry *entry);
+
+/**
+ * A timer entry, as pjlib. The application owns it (stack, heap or pool) and
+ * keeps it valid while scheduled; set it up with pj_timer_entry_init().
+ */
+typedef struct pj_timer_entry {
+    /** Free for the application. */
+    void *user_data;
+    /** Free for the application. */
+    int id;
+    /** Called when the timer fires (read at that moment). */
+    pj_timer_heap_callback *cb;
+    /** Private. */
+    int _timer_id;
+    /** Private (a pj_time_val in pjlib). */
+    long _timer_value[2];
+    /** Private. */
+    struct pj_grp_lock_t *_grp_lock;
+} pj_timer_entry;
+
+struct pjsip_regc_cbparam;
+/**
+ * Registration callback, as PJSIP: a function type, so `pjsip_regc_cb *cb`
+ * declares a pointer. Runs inside pjsip_endpt_handle_events() (or inside
+ * pjsip_auth_clt_async_abandon() for an abandoned challenge), no library lock held.
+ */
+typedef void pjsip_regc_cb(struct pjsip_regc_cbparam *param);
 /* ---- End of hand-written part ---- */
 
 
@@ -199,6 +237,11 @@ typedef struct pj_pool_t pj_pool_t;
 typedef struct pj_thread_t pj_thread_t;
 
 /**
+ * A timer heap (opaque). Each endpoint has one; callbacks receive it.
+ */
+typedef struct pj_timer_heap_t pj_timer_heap_t;
+
+/**
  * Opaque PJSIP type referenced by pjsip_cred_cb; never dereferenced here.
  */
 typedef struct pjsip_digest_challenge pjsip_digest_challenge;
@@ -209,9 +252,22 @@ typedef struct pjsip_digest_challenge pjsip_digest_challenge;
 typedef struct pjsip_digest_credential pjsip_digest_credential;
 
 /**
- * A SIP endpoint (opaque).
+ * A SIP endpoint (opaque): a timer heap, at most one UDP transport, and the
+ * event loop (pjsip_endpt_handle_events()) that runs both.
+ *
+ * Methods: pjsip_endpt_create_pool(), pjsip_endpt_release_pool(),
+ * pjsip_endpt_handle_events(), pjsip_endpt_schedule_timer(),
+ * pjsip_endpt_cancel_timer(), pjshim_udp_transport_start(),
+ * pjshim_endpt_set_request_handler(), pjshim_endpt_respond().
+ * To avoid a leak, it must eventually be freed with pjsip_endpt_destroy().
  */
 typedef struct pjsip_endpoint pjsip_endpoint;
+
+/**
+ * A registration client (opaque). Made with pjsip_regc_create(), freed with
+ * pjsip_regc_destroy().
+ */
+typedef struct pjsip_regc pjsip_regc;
 
 /**
  * A received message (opaque), immutable.
@@ -403,16 +459,6 @@ typedef struct pjsip_cred_info {
 } pjsip_cred_info;
 
 /**
- * Group lock settings, as pjlib. `flags` is accepted and ignored.
- */
-typedef struct pj_grp_lock_config {
-  /**
-   * Flags (none are defined here; use 0).
-   */
-  unsigned int flags;
-} pj_grp_lock_config;
-
-/**
  * A pool factory: makes pools with pj_pool_create() and owns them, so that
  * destroying the factory frees pools the application forgot to release.
  *
@@ -433,6 +479,30 @@ typedef struct pj_pool_factory {
    */
   void *_reserved[6];
 } pj_pool_factory;
+
+/**
+ * A time interval or delay.
+ */
+typedef struct pj_time_val {
+  /**
+   * Seconds.
+   */
+  long sec;
+  /**
+   * Milliseconds (0 to 999 when normalised).
+   */
+  long msec;
+} pj_time_val;
+
+/**
+ * Group lock settings, as pjlib. `flags` is accepted and ignored.
+ */
+typedef struct pj_grp_lock_config {
+  /**
+   * Flags (none are defined here; use 0).
+   */
+  unsigned int flags;
+} pj_grp_lock_config;
 
 /**
  * A caching pool, as pjlib: declare it by value, set it up with
@@ -462,6 +532,51 @@ typedef struct pj_pool_factory_policy {
 } pj_pool_factory_policy;
 
 /**
+ * What the registration callback receives. Valid during the call only.
+ */
+typedef struct pjsip_regc_cbparam {
+  /**
+   * The client.
+   */
+  struct pjsip_regc *regc;
+  /**
+   * The token given to pjsip_regc_create().
+   */
+  void *token;
+  /**
+   * PJ_SUCCESS when a final response came (see `code`); PJ_ETIMEDOUT
+   * (code 408) on timeout; PJ_ECANCELLED when the application abandoned an
+   * auth challenge (code = the 401/407's); another error when the challenge
+   * could not be answered (code = the 401/407's).
+   */
+  pj_status_t status;
+  /**
+   * SIP status code.
+   */
+  int code;
+  /**
+   * Reason phrase.
+   */
+  struct pj_str_t reason;
+  /**
+   * The response, when there is one (else NULL).
+   */
+  struct pjsip_rx_data *rdata;
+  /**
+   * Granted expiration in seconds (2xx), else -1.
+   */
+  int32_t expiration;
+  /**
+   * Number of contacts registered (the contact array is omitted).
+   */
+  int contact_cnt;
+  /**
+   * Whether this was an unregistration.
+   */
+  pj_bool_t is_unreg;
+} pjsip_regc_cbparam;
+
+/**
  * Client authentication preferences.
  */
 typedef struct pjsip_auth_clt_pref {
@@ -474,20 +589,6 @@ typedef struct pjsip_auth_clt_pref {
    */
   struct pj_str_t algorithm;
 } pjsip_auth_clt_pref;
-
-/**
- * A time interval or delay.
- */
-typedef struct pj_time_val {
-  /**
-   * Seconds.
-   */
-  long sec;
-  /**
-   * Milliseconds (0 to 999 when normalised).
-   */
-  long msec;
-} pj_time_val;
 
 /**
  * Success.
@@ -985,6 +1086,94 @@ pj_status_t pjsip_auth_create_digestSHA256(struct pj_str_t *result,
                                            const struct pj_str_t *method);
 
 /**
+ * Creates an endpoint. `pf` is the pool factory pools are made from
+ * (normally `&cp.factory` of a pj_caching_pool, which must outlive the
+ * endpoint); `name` may be NULL. On success writes the endpoint to `*endpt`.
+ * Returns PJ_EINVAL when `pf` or `endpt` is NULL (nothing written).
+ */
+pj_status_t pjsip_endpt_create(struct pj_pool_factory *pf,
+                               const char *name,
+                               struct pjsip_endpoint **endpt);
+
+/**
+ * Destroys an endpoint: closes its transport and drops every pending timer
+ * (application timer entries are simply forgotten, not called). Destroy the
+ * registration clients made on it first. NULL is ignored. Must not run while
+ * another thread is inside pjsip_endpt_handle_events() on it.
+ */
+void pjsip_endpt_destroy(struct pjsip_endpoint *endpt);
+
+/**
+ * Creates a pool from the endpoint's pool factory (see pj_pool_create()).
+ * Release it with pjsip_endpt_release_pool() or pj_pool_release().
+ * Returns NULL when `endpt` is NULL or the factory is gone.
+ */
+struct pj_pool_t *pjsip_endpt_create_pool(struct pjsip_endpoint *endpt,
+                                          const char *pool_name,
+                                          pj_size_t initial,
+                                          pj_size_t increment);
+
+/**
+ * Releases a pool made with pjsip_endpt_create_pool(). NULL pool is ignored.
+ */
+void pjsip_endpt_release_pool(struct pjsip_endpoint *endpt, struct pj_pool_t *pool);
+
+/**
+ * Runs due timers and received messages on the calling thread, waiting up to
+ * `max_timeout` (NULL: 10 ms) for something to happen; returns early once
+ * something ran. Callbacks (timers, request handler, registration callbacks)
+ * run on this thread, with no library lock held. Several threads may call it.
+ * Returns PJ_SUCCESS, or PJ_EINVAL for a NULL endpoint or a negative timeout.
+ */
+pj_status_t pjsip_endpt_handle_events(struct pjsip_endpoint *endpt,
+                                      const struct pj_time_val *max_timeout);
+
+/**
+ * Starts the endpoint's UDP transport on `bind_addr` (an IPv4 or IPv6
+ * literal; NULL means 127.0.0.1) and `port` (0: an ephemeral port). On
+ * success writes the bound port to `*bound_port` if it is not NULL.
+ * Received requests go to the request handler
+ * (pjshim_endpt_set_request_handler()), responses to client transactions.
+ * Returns PJ_EINVAL for a NULL endpoint, a bad address or a port above
+ * 65535; PJ_EEXISTS when the endpoint has a transport already or the address
+ * is in use.
+ */
+pj_status_t pjshim_udp_transport_start(struct pjsip_endpoint *endpt,
+                                       const char *bind_addr,
+                                       unsigned int port,
+                                       unsigned int *bound_port);
+
+/**
+ * Sets the request handler of the server role (NULL `cb` removes it).
+ *
+ * Each received request (one that parses and has Via, From, To, Call-ID and
+ * CSeq) is handed to `cb(rdata, user_data)` inside
+ * pjsip_endpt_handle_events(), with no library lock held. `rdata` is valid
+ * during the call only (keep a copy with pjsip_rx_data_clone()). Return
+ * PJ_TRUE when handled; on PJ_FALSE (or without a handler) the endpoint
+ * answers 501 Not Implemented (never to ACK). Returns PJ_EINVAL for a NULL
+ * endpoint.
+ */
+pj_status_t pjshim_endpt_set_request_handler(struct pjsip_endpoint *endpt,
+                                             pj_bool_t (*cb)(struct pjsip_rx_data *rdata,
+                                                             void *user_data),
+                                             void *user_data);
+
+/**
+ * Sends `response` (for example from pjshim_tx_data_create_response()) to
+ * where `request` came from: the source address of a recently received
+ * request with the same Via branch, Call-ID and CSeq, else the request's top
+ * Via (received/rport, or sent-by). Sent once, without a server transaction
+ * (no retransmission). The caller keeps its reference on `response` (drop
+ * it with pjsip_tx_data_dec_ref()). Any thread. Returns PJ_EINVAL for NULL
+ * arguments, PJSIP_ENOTREQUESTMSG when `request` is a response,
+ * PJ_EINVALIDOP when the endpoint has no transport.
+ */
+pj_status_t pjshim_endpt_respond(struct pjsip_endpoint *endpt,
+                                 const struct pjsip_rx_data *request,
+                                 struct pjsip_tx_data *response);
+
+/**
  * Fills `cfg` with the default settings. NULL is ignored.
  */
 void pj_grp_lock_config_default(struct pj_grp_lock_config *cfg);
@@ -1391,6 +1580,77 @@ void *pj_pool_calloc(struct pj_pool_t *pool, pj_size_t count, pj_size_t elem);
 const char *pj_pool_getobjname(const struct pj_pool_t *pool);
 
 /**
+ * Creates a registration client on `endpt` (whose transport must be started
+ * before registering). `token` is handed back in the callback; `cb` may be
+ * NULL. The client owns an auth session (pjsip_regc_get_auth_sess()).
+ * Returns PJ_EINVAL for a NULL endpt or p_regc.
+ */
+pj_status_t pjsip_regc_create(struct pjsip_endpoint *endpt,
+                              void *token,
+                              void (*cb)(struct pjsip_regc_cbparam *param),
+                              struct pjsip_regc **p_regc);
+
+/**
+ * Sets the registrar URI, From, To, the contacts and the expiry (seconds).
+ * Strings are copied. Returns PJ_EINVAL for NULL arguments, a negative
+ * count, or a registrar URI whose host cannot be resolved.
+ */
+pj_status_t pjsip_regc_init(struct pjsip_regc *regc,
+                            const struct pj_str_t *srv_url,
+                            const struct pj_str_t *from_url,
+                            const struct pj_str_t *to_url,
+                            int contact_cnt,
+                            const struct pj_str_t *contact,
+                            pj_uint32_t expires);
+
+/**
+ * Sets the credentials of the client's auth session (copied).
+ */
+pj_status_t pjsip_regc_set_credentials(struct pjsip_regc *regc,
+                                       int count,
+                                       const struct pjsip_cred_info *cred);
+
+/**
+ * Sets the preferences of the client's auth session (copied).
+ */
+pj_status_t pjsip_regc_set_prefs(struct pjsip_regc *regc, const struct pjsip_auth_clt_pref *pref);
+
+/**
+ * The client's auth session (configure async auth on it). Valid until
+ * pjsip_regc_destroy(). NULL for a NULL regc.
+ */
+struct pjsip_auth_clt_sess *pjsip_regc_get_auth_sess(struct pjsip_regc *regc);
+
+/**
+ * Builds a REGISTER (CSeq incremented) into `*p_tdata` (reference count 1;
+ * hand it to pjsip_regc_send()). `autoreg`: refresh before expiry after a 2xx.
+ * PJ_EINVALIDOP before pjsip_regc_init() or without a transport.
+ */
+pj_status_t pjsip_regc_register(struct pjsip_regc *regc,
+                                pj_bool_t autoreg,
+                                struct pjsip_tx_data **p_tdata);
+
+/**
+ * Builds an unregistration (Expires: 0) into `*p_tdata`; stops refreshes.
+ */
+pj_status_t pjsip_regc_unregister(struct pjsip_regc *regc, struct pjsip_tx_data **p_tdata);
+
+/**
+ * Sends `tdata` as a new transaction (fresh Via branch), taking over its
+ * reference whatever the outcome (except PJ_EINVAL for NULL arguments). The
+ * callback reports the final result inside pjsip_endpt_handle_events().
+ */
+pj_status_t pjsip_regc_send(struct pjsip_regc *regc, struct pjsip_tx_data *tdata);
+
+/**
+ * Destroys the client: no callback runs afterwards; a pending auth token is
+ * revoked (pjsip_auth_clt_deinit: abandon_impl once, reference dropped);
+ * transactions in flight finish silently and free themselves. Returns
+ * PJ_EINVAL for NULL.
+ */
+pj_status_t pjsip_regc_destroy(struct pjsip_regc *regc);
+
+/**
  * Sets up a client authentication session in `sess` (memory the caller owns,
  * typically a struct on the stack or inside its own object).
  *
@@ -1495,6 +1755,40 @@ int pjsip_cred_info_cmp(const struct pjsip_cred_info *cred1, const struct pjsip_
  * Thread-safe.
  */
 pj_status_t pj_strerror(pj_status_t status, char *buf, pj_size_t size);
+
+/**
+ * Initialises `entry` (private fields zeroed) and returns it, as pjlib.
+ * NULL `entry` returns NULL.
+ */
+pj_timer_entry *pj_timer_entry_init(pj_timer_entry *entry,
+                                    int id,
+                                    void *user_data,
+                                    void (*cb)(struct pj_timer_heap_t *timer_heap,
+                                               pj_timer_entry *entry));
+
+/**
+ * Schedules `entry` to fire after `delay`, inside a later
+ * pjsip_endpt_handle_events() on any thread, which then calls `entry->cb`
+ * (read at that moment) with the endpoint's heap and `entry`. Any thread may
+ * schedule. Returns PJ_SUCCESS; PJ_EINVAL for NULL arguments, a NULL `cb` or
+ * a negative delay; PJ_EEXISTS when `entry` is already scheduled.
+ */
+pj_status_t pjsip_endpt_schedule_timer(struct pjsip_endpoint *endpt,
+                                       pj_timer_entry *entry,
+                                       const struct pj_time_val *delay);
+
+/**
+ * Cancels `entry` if it is scheduled on `endpt`; otherwise does nothing.
+ * Any thread. Once it returns, the callback will not start (it may be running
+ * already on a thread inside pjsip_endpt_handle_events()). NULL is ignored.
+ */
+void pjsip_endpt_cancel_timer(struct pjsip_endpoint *endpt, pj_timer_entry *entry);
+
+/**
+ * The endpoint's timer heap (the value timer callbacks receive), or NULL for
+ * a NULL endpoint.
+ */
+struct pj_timer_heap_t *pjsip_endpt_get_timer_heap(struct pjsip_endpoint *endpt);
 
 #ifdef __cplusplus
 }  // extern "C"

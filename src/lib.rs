@@ -9,6 +9,7 @@
 
 pub mod auth;
 pub mod digest;
+pub mod endpoint;
 pub mod ffi;
 pub mod grp_lock;
 pub mod pool;

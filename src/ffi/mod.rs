@@ -19,6 +19,8 @@ pub mod grp_lock;
 pub mod msg;
 pub mod pjlib;
 pub mod pool;
+pub mod regc;
 pub mod session;
 pub mod status;
+pub mod timer;
 pub mod types;
