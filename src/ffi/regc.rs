@@ -8,6 +8,7 @@
 //! PJSIP's sip_reg.c does. No library lock is held while the callback runs.
 
 use super::async_auth::pjsip_auth_clt_async_impl_on_challenge;
+use super::auth_client::pjsip_auth_clt_reinit_req;
 use super::auth_types::*;
 use super::cast::{str_bytes, try_ref, write_out, CPtr};
 use super::endpoint::{endpt_ref, pjsip_endpoint};
@@ -323,16 +324,26 @@ fn on_final(ctx_ptr: *mut TsxCtx, outcome: TsxOutcome) {
         if st != PJ_SUCCESS {
             // SAFETY: the reference taken above is ours again.
             unsafe { pj_grp_lock_dec_ref(glock) };
-            // EIGNORED / EINVALIDOP: the synchronous path.
-            // TODO(client): pjsip_auth_clt_reinit_req is not merged yet; once
-            // it is, build the new request with it, bump CSeq and send_tdata().
-            // Until then the failure is reported (PJ_ENOTSUP), never looped.
+            // EIGNORED / EINVALIDOP: the synchronous path, as PJSIP's sip_reg.c.
+            // A failure (wrong password, stale count, no credential) ends the
+            // registration with the 401/407: never a loop.
             let status = if st == PJ_EIGNORED || st == PJ_EINVALIDOP {
-                PJ_ENOTSUP
+                let mut new_request = std::ptr::null_mut();
+                // SAFETY: the regc's session, our rdata and the transaction's request.
+                let st = unsafe {
+                    pjsip_auth_clt_reinit_req(regc.sess.0, rdata, ctx.tdata.0, &mut new_request)
+                };
+                if st == PJ_SUCCESS {
+                    status_of(resend(&regc, new_request))
+                } else {
+                    st
+                }
             } else {
                 st
             };
-            regc.callback(status, code, &reason, rdata, -1, ctx.is_unreg);
+            if status != PJ_SUCCESS {
+                regc.callback(status, code, &reason, rdata, -1, ctx.is_unreg);
+            }
         }
     } else if (200..300).contains(&code) {
         let asked = regc.state.lock().expires;
@@ -387,18 +398,21 @@ unsafe extern "C" fn regc_send_impl(
             let _ = unsafe { tx_data_dec_ref(new_request) };
             return PJ_EINVALIDOP;
         }
-        let cseq = {
-            let mut s = regc.state.lock();
-            s.cseq += 1;
-            s.cseq
-        };
-        // SAFETY: a live tdata whose reference we now own.
-        match unsafe { tx_data_ref(new_request) } {
-            Ok(t) => t.with_msg(|m| m.set_cseq(cseq, "REGISTER")),
-            Err(e) => return to_status(e),
-        }
-        status_of(send_tdata(&regc, new_request))
+        status_of(resend(&regc, new_request))
     })
+}
+
+/// Sends an authenticated request (whose reference this takes over) as a new
+/// transaction with the next CSeq.
+fn resend(regc: &Arc<Regc>, new_request: *mut pjsip_tx_data) -> Result<()> {
+    let cseq = {
+        let mut s = regc.state.lock();
+        s.cseq += 1;
+        s.cseq
+    };
+    // SAFETY: a live tdata whose reference the caller handed over.
+    unsafe { tx_data_ref(new_request) }?.with_msg(|m| m.set_cseq(cseq, "REGISTER"));
+    send_tdata(regc, new_request)
 }
 
 unsafe extern "C" fn regc_abandon_impl(_sess: *mut pjsip_auth_clt_sess, user_data: *mut c_void) {
