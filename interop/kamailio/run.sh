@@ -83,18 +83,20 @@ stop() {
   wait "$pid" 2>/dev/null || true
 }
 
-# sipp SCENARIO PORT USER PASS: one call, exits with sipp's status.
+# run_sipp SCENARIO PORT LOCAL_PORT USER PASS OUT: one call, sipp's exit status
+# (0: the call succeeded, 1: it failed). sipp's -p 0 binds 5060, hence LOCAL_PORT.
 run_sipp() {
-  local scen="$1" port="$2" user="$3" pass="$4" out="$5"
-  timeout 20 "$SIPP" 127.0.0.1:"$port" -sf "$ROOT/interop/sipp/$scen" -i 127.0.0.1 -p 0 \
-    -t u1 -m 1 -l 1 -s "$user" -au "$user" -ap "$pass" -set realm shim.test \
-    -timeout 10s -timeout_error -max_retrans 3 -nostdin -trace_msg \
-    -message_file "$out.msg.log" -trace_screen -screen_file "$out.screen.log" \
+  local scen="$1" port="$2" lport="$3" user="$4" pass="$5" out="$6"
+  timeout 20 "$SIPP" 127.0.0.1:"$port" -sf "$ROOT/interop/sipp/$scen" -i 127.0.0.1 -p "$lport" \
+    -t u1 -m 1 -l 1 -s "$user" -au "$user" -ap "$pass" \
+    -timeout 10s -timeout_error -max_retrans 3 -nostdin \
+    -trace_msg -message_file "$out.msg.log" -trace_err -error_file "$out.err.log" \
+    -trace_logs -log_file "$out.log" -trace_screen -screen_file "$out.screen.log" \
     >"$out.stdout.log" 2>&1
 }
 
 selftest() {
-  local base="${1:-15060}" tmp fails=0 md5 sha
+  local base="${1:-15060}" tmp fails=0 total=0 md5 sha
   command -v "$SIPP" >/dev/null || die "sipp not installed (Debian package sip-tester)"
   tmp="$(mktemp -d /tmp/pjshim-kamailio.XXXXXX)"
   trap 'stop "$tmp/md5"; stop "$tmp/sha256"' EXIT
@@ -102,29 +104,35 @@ selftest() {
   sha="$(start SHA-256 "$((base + 1))" "$tmp/sha256")"
   echo "kamailio MD5 pid $md5 on 127.0.0.1:$base, SHA-256 pid $sha on 127.0.0.1:$((base + 1)); logs in $tmp"
 
-  check() {  # NAME EXPECTED_STATUS SCENARIO PORT USER PASS
+  check() {  # NAME EXPECTED_STATUS SCENARIO PORT LOCAL_PORT USER PASS
     local name="$1" want="$2" rc=0
-    run_sipp "$3" "$4" "$5" "$6" "$tmp/$name" || rc=$?
+    run_sipp "$3" "$4" "$5" "$6" "$7" "$tmp/$name" || rc=$?
+    total=$((total + 1))
     if [[ "$rc" == "$want" ]]; then
       echo "ok   $name (sipp exit $rc)"
+      [[ -f "$tmp/$name.log" ]] && sed 's/^/       /' "$tmp/$name.log" && echo
     else
       echo "FAIL $name (sipp exit $rc, want $want); see $tmp/$name.*"
       fails=$((fails + 1))
     fi
   }
-  # MD5: right password registers, wrong one is challenged again (never 200).
-  check md5-register 0 register_auth.xml "$base" alice secret
-  check md5-wrongpass 0 register_wrongpass.xml "$base" alice wrong
-  # SHA-256: the challenge must say algorithm=SHA-256; an MD5-style or wrong
-  # answer is rejected. (sipp 3.6 computes only MD5/AKA digests.)
-  check sha256-challenge 0 register_sha256_challenge.xml "$((base + 1))" alice secret
-  check sha256-wrongpass 0 register_sha256_reject.xml "$((base + 1))" alice secret
+  # MD5: right password registers (binding listed, then removed); wrong one is
+  # challenged again, never 200; the same scenario with the right password
+  # must fail, or it could not catch a 200.
+  check md5-register 0 register_auth.xml "$base" "$((base + 10))" alice secret
+  check md5-register-bob 0 register_auth.xml "$base" "$((base + 11))" bob b0b-pass
+  check md5-wrongpass 0 register_wrongpass.xml "$base" "$((base + 12))" alice wrong
+  check md5-wrongpass-control 1 register_wrongpass.xml "$base" "$((base + 13))" alice secret
+  # SHA-256: the challenge says algorithm=SHA-256; a wrong SHA-256 response and an
+  # MD5-style answer are rejected. (sipp 3.6 computes only MD5/AKA digests; the
+  # positive SHA-256 registration is in tests/kamailio.rs.)
+  check sha256-reject 0 register_sha256_reject.xml "$((base + 1))" "$((base + 14))" alice secret
 
   stop "$tmp/md5"; stop "$tmp/sha256"; trap - EXIT
   if [[ "$fails" -eq 0 ]]; then
-    echo "4 passed, 0 failed"; rm -rf "$tmp"
+    echo "$total passed, 0 failed"; rm -rf "$tmp"
   else
-    echo "$((4 - fails)) passed, $fails failed"; exit 1
+    echo "$((total - fails)) passed, $fails failed"; exit 1
   fi
 }
 
