@@ -313,6 +313,30 @@ fn same_nonce_twice_is_failed_credential() {
     );
 }
 
+/// A registrar may challenge a new request (an unregister, a refresh) with the
+/// nonce it used before (Kamailio's are time based): that is not a failure,
+/// since the new request did not carry an answer yet.
+#[test]
+fn same_nonce_on_a_new_request_is_answered_with_next_nc() {
+    let mut s = session(vec![cred("example.com", "alice", "secret")]);
+    let mut first = request();
+    reinit_with(&mut s, &www(MD5_CHAL), &mut first, &mut fixed("aaaa")).unwrap();
+    let mut second = request();
+    reinit_with(&mut s, &www(MD5_CHAL), &mut second, &mut fixed("bbbb")).unwrap();
+    let v = auths(&second, "Authorization");
+    assert_eq!(v.len(), 1);
+    assert!(
+        v[0].ends_with("cnonce=\"aaaa\", qop=auth, nc=00000002"),
+        "{}",
+        v[0]
+    );
+    // ...and once that request carries the answer, the same nonce again fails.
+    assert_eq!(
+        reinit(&mut s, &www(MD5_CHAL), &mut second),
+        Err(Error::FailedCredential)
+    );
+}
+
 #[test]
 fn same_nonce_with_stale_reuses_cnonce_and_increments_nc() {
     let mut s = session(vec![cred("example.com", "alice", "secret")]);

@@ -446,12 +446,13 @@ fn target_dir() -> PathBuf {
 /// Builds interop/kamailio_register.c as tests/c_tests.rs builds the C tests.
 fn build_client() -> PathBuf {
     let target = env!("PJSHIM_TARGET");
-    let lib = target_dir().join("libpjsip_auth_shim.a");
-    assert!(
-        lib.exists(),
-        "static library not built at {}",
-        lib.display()
-    );
+    // cargo test builds the library into deps/ (see tests/c_tests.rs).
+    let dir = target_dir();
+    let lib = [dir.join("deps"), dir.clone()]
+        .iter()
+        .map(|d| d.join("libpjsip_auth_shim.a"))
+        .find(|p| p.exists())
+        .unwrap_or_else(|| panic!("static library not built under {}", dir.display()));
     let out = target_dir().join("interop").join("kamailio_register");
     std::fs::create_dir_all(out.parent().unwrap()).unwrap();
     let mut cmd = cc::Build::new()

@@ -187,8 +187,18 @@ pub fn reinit_with(
                     continue;
                 };
                 let prev = session.find_entry(&d.realm, proxy);
+                let answered = carries_answer(request, proxy, &d.realm);
                 let (nc, cn, stale_count) = match prev {
                     None => (1, cnonce(), 0),
+                    // A new request challenged again (a registrar may reuse its
+                    // nonce for it): no verdict on the credentials yet.
+                    Some(p) if !answered => {
+                        if p.chal.nonce == d.nonce {
+                            (p.nc + 1, p.cnonce.clone(), 0)
+                        } else {
+                            (1, cnonce(), 0)
+                        }
+                    }
                     Some(p) => {
                         let same = p.chal.nonce == d.nonce;
                         if same && !d.stale {
@@ -249,6 +259,14 @@ pub fn reinit_with(
     }
     request.clear_top_via_branch();
     Ok(())
+}
+
+/// True when `request` already carries an answer for `realm`: only then does
+/// a challenge with the same nonce mean the credentials were wrong.
+fn carries_answer(request: &SipMessage, proxy: bool, realm: &[u8]) -> bool {
+    request.headers_named(auth_header_name(proxy)).any(|v| {
+        parse_authorization(v.as_bytes()).is_ok_and(|c| c.realm.eq_ignore_ascii_case(realm))
+    })
 }
 
 /// Removes the Authorization (or Proxy-Authorization) headers whose realm is
