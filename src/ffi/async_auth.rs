@@ -63,8 +63,21 @@ pub(crate) fn revoke_all(owner: u64, sess: *mut pjsip_auth_clt_sess) {
     }
 }
 
-fn token_of(token: *mut c_void) -> Token {
-    Token::from_raw(token as usize as u64)
+/// Consumes `token` for `sess` (its parent when one is set): the one claim
+/// that send_req and abandon share.
+///
+/// # Safety
+/// A non-NULL `sess` must point to a readable session struct.
+unsafe fn claim(
+    sess: *mut pjsip_auth_clt_sess,
+    token: *mut c_void,
+) -> crate::status::Result<Pending> {
+    if token.is_null() {
+        return Err(Error::InvalidArg);
+    }
+    // SAFETY: forwarded from the caller (NULL is checked by effective()).
+    let (entry, _) = unsafe { effective(sess) }?;
+    TOKENS.claim(Token::from_raw(token as usize as u64), entry.id)
 }
 
 /// Enables asynchronous challenge handling on `sess` (on its parent when one
@@ -184,14 +197,12 @@ pub unsafe extern "C" fn pjsip_auth_clt_async_send_req(
     new_request: *mut pjsip_tx_data,
 ) -> pj_status_t {
     guard(PJ_EBUG, || {
-        let claimed = (|| {
-            if token.is_null() || new_request.is_null() {
-                return Err(Error::InvalidArg);
-            }
-            // SAFETY: the caller's session struct, checked for NULL.
-            let (entry, _) = unsafe { effective(sess) }?;
-            TOKENS.claim(token_of(token), entry.id)
-        })();
+        let claimed = if new_request.is_null() {
+            Err(Error::InvalidArg)
+        } else {
+            // SAFETY: forwarded from the caller.
+            unsafe { claim(sess, token) }
+        };
         let p = match claimed {
             Ok(p) => p,
             Err(e) => return to_status(e),
@@ -214,15 +225,8 @@ pub unsafe extern "C" fn pjsip_auth_clt_async_abandon(
     token: *mut c_void,
 ) -> pj_status_t {
     guard(PJ_EBUG, || {
-        let claimed = (|| {
-            if token.is_null() {
-                return Err(Error::InvalidArg);
-            }
-            // SAFETY: the caller's session struct, checked for NULL.
-            let (entry, _) = unsafe { effective(sess) }?;
-            TOKENS.claim(token_of(token), entry.id)
-        })();
-        let p = match claimed {
+        // SAFETY: forwarded from the caller.
+        let p = match unsafe { claim(sess, token) } {
             Ok(p) => p,
             Err(e) => return to_status(e),
         };
