@@ -6,66 +6,11 @@
 //! runs every program under that command; `.ci/run` uses it.
 //! `PJSHIM_C_TEST_FILTER` runs only programs whose name contains it.
 
+mod common;
+
+use common::{build_c, static_lib, target_dir};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn target_dir() -> PathBuf {
-    // The test binary lives in target/<profile>/deps/.
-    let exe = std::env::current_exe().unwrap();
-    exe.parent().unwrap().parent().unwrap().to_path_buf()
-}
-
-/// The static library this test run was built against. `cargo test` builds it
-/// into `deps/` (only `cargo build` copies it up a level, where it may be stale).
-fn static_lib() -> PathBuf {
-    let dir = target_dir();
-    [dir.join("deps"), dir.clone()]
-        .iter()
-        .map(|d| d.join("libpjsip_auth_shim.a"))
-        .find(|p| p.exists())
-        .unwrap_or_else(|| panic!("static library not built under {}", dir.display()))
-}
-
-fn compiler() -> cc::Tool {
-    let target = env!("PJSHIM_TARGET");
-    cc::Build::new()
-        .target(target)
-        .host(target)
-        .opt_level(1)
-        .debug(true)
-        .cargo_metadata(false)
-        .cargo_warnings(false)
-        .get_compiler()
-}
-
-fn build(src: &Path, out: &Path, lib: &Path) -> Result<(), String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut cmd = compiler().to_command();
-    cmd.args([
-        "-std=c11",
-        "-Wall",
-        "-Wextra",
-        "-Werror",
-        "-pedantic",
-        "-pthread",
-    ])
-    .arg("-I")
-    .arg(root.join("include"))
-    .arg("-I")
-    .arg(root.join("c-tests"))
-    .arg(src)
-    .arg(lib)
-    .args(["-lpthread", "-ldl", "-lm", "-o"])
-    .arg(out);
-    let output = cmd
-        .output()
-        .map_err(|e| format!("cannot run the C compiler: {e}"))?;
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(String::from_utf8_lossy(&output.stderr).into_owned())
-    }
-}
 
 fn run(exe: &Path) -> Result<String, String> {
     let wrapper = std::env::var("PJSHIM_C_TEST_WRAPPER").unwrap_or_default();
@@ -96,7 +41,7 @@ fn run(exe: &Path) -> Result<String, String> {
 #[test]
 fn c_programs_pass() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let lib = static_lib();
+    let _ = static_lib(); // fail early and clearly when it is missing
     let out_dir = target_dir().join("c-tests");
     std::fs::create_dir_all(&out_dir).unwrap();
     let filter = std::env::var("PJSHIM_C_TEST_FILTER").unwrap_or_default();
@@ -114,7 +59,7 @@ fn c_programs_pass() {
     for src in &sources {
         let name = src.file_stem().unwrap().to_string_lossy().into_owned();
         let exe = out_dir.join(&name);
-        let result = build(src, &exe, &lib)
+        let result = build_c(src, &exe, &[&root.join("c-tests")])
             .map_err(|e| format!("compile error:\n{e}"))
             .and_then(|()| run(&exe));
         match result {

@@ -14,6 +14,9 @@
 //! Every Kamailio started here is stopped by PID (and its process group) in a
 //! Drop guard.
 
+mod common;
+
+use common::{build_c, target_dir};
 use std::net::UdpSocket;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -438,52 +441,13 @@ fn sipp_checks(sipp: &Path, md5: &Registrar, sha: &Registrar) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-fn target_dir() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    exe.parent().unwrap().parent().unwrap().to_path_buf()
-}
-
 /// Builds interop/kamailio_register.c as tests/c_tests.rs builds the C tests.
 fn build_client() -> PathBuf {
-    let target = env!("PJSHIM_TARGET");
-    // cargo test builds the library into deps/ (see tests/c_tests.rs).
-    let dir = target_dir();
-    let lib = [dir.join("deps"), dir.clone()]
-        .iter()
-        .map(|d| d.join("libpjsip_auth_shim.a"))
-        .find(|p| p.exists())
-        .unwrap_or_else(|| panic!("static library not built under {}", dir.display()));
     let out = target_dir().join("interop").join("kamailio_register");
     std::fs::create_dir_all(out.parent().unwrap()).unwrap();
-    let mut cmd = cc::Build::new()
-        .target(target)
-        .host(target)
-        .opt_level(1)
-        .debug(true)
-        .cargo_metadata(false)
-        .cargo_warnings(false)
-        .get_compiler()
-        .to_command();
-    cmd.args([
-        "-std=c11",
-        "-Wall",
-        "-Wextra",
-        "-Werror",
-        "-pedantic",
-        "-pthread",
-    ])
-    .arg("-I")
-    .arg(root().join("include"))
-    .arg(root().join("interop/kamailio_register.c"))
-    .arg(&lib)
-    .args(["-lpthread", "-ldl", "-lm", "-o"])
-    .arg(&out);
-    let o = cmd.output().expect("run the C compiler");
-    assert!(
-        o.status.success(),
-        "kamailio_register.c does not compile:\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    if let Err(e) = build_c(&root().join("interop/kamailio_register.c"), &out, &[]) {
+        panic!("kamailio_register.c does not compile:\n{e}");
+    }
     out
 }
 
