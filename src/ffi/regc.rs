@@ -8,7 +8,7 @@
 //! PJSIP's sip_reg.c does. No library lock is held while the callback runs.
 
 use super::async_auth::pjsip_auth_clt_async_impl_on_challenge;
-use super::auth_client::pjsip_auth_clt_reinit_req;
+use super::auth_client::{pjsip_auth_clt_init_req, pjsip_auth_clt_reinit_req};
 use super::auth_types::*;
 use super::cast::{str_bytes, try_ref, write_out, CPtr};
 use super::endpoint::{endpt_ref, pjsip_endpoint};
@@ -376,7 +376,7 @@ fn schedule_refresh(regc: &Arc<Regc>, exp: i32, is_unreg: bool) {
             if let Some(r) = weak.upgrade() {
                 if !r.destroyed.load(Ordering::Acquire) {
                     if let Ok(m) = r.build(false) {
-                        let _ = send_tdata(&r, new_tx_data(m));
+                        let _ = send_tdata(&r, new_request(&r, m));
                     }
                 }
             }
@@ -574,6 +574,18 @@ pub unsafe extern "C" fn pjsip_regc_get_auth_sess(
     })
 }
 
+/// A new REGISTER as a tx_data, with the session's authorization added as
+/// PJSIP's regc does (pjsip_auth_clt_init_req: the next nc for a realm already
+/// answered, or an empty Authorization with `initial_auth`), so a refresh or
+/// an unregister need not be challenged again.
+fn new_request(r: &Regc, m: SipMessage) -> *mut pjsip_tx_data {
+    let tdata = new_tx_data(m);
+    // SAFETY: the regc's own session and a fresh tdata. A failure only means
+    // no pre-emptive authorization: the request still goes out.
+    let _ = unsafe { pjsip_auth_clt_init_req(r.sess.0, tdata) };
+    tdata
+}
+
 fn make(
     regc: *mut pjsip_regc,
     unreg: bool,
@@ -591,7 +603,7 @@ fn make(
         }
         let m = r.build(unreg)?;
         // SAFETY: checked non-NULL.
-        unsafe { write_out(p_tdata, new_tx_data(m)) };
+        unsafe { write_out(p_tdata, new_request(r, m)) };
         Ok(())
     })())
 }
