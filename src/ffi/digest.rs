@@ -17,6 +17,7 @@ use std::ptr;
 
 // The C enum values (the enums themselves are written in cbindgen.toml;
 // these stay crate-private so that cbindgen does not emit them again).
+#[cfg(test)]
 pub(crate) const ALGORITHM_NOT_SET: pjsip_auth_algorithm_type = 0;
 pub(crate) const ALGORITHM_MD5: pjsip_auth_algorithm_type = 1;
 pub(crate) const ALGORITHM_SHA256: pjsip_auth_algorithm_type = 2;
@@ -40,12 +41,10 @@ pub(crate) fn algorithm_from_type(t: pjsip_auth_algorithm_type) -> Option<Algori
 
 /// The algorithm a credential's `algorithm_type` names, NOT_SET meaning MD5
 /// (PJSIP's rule for pre-hashed HA1 credentials).
+/// The rule lives in the core (`auth::client::ha1_algorithm`), used by
+/// reinit_req too; this is its C-typed name.
 pub(crate) fn cred_algorithm(t: pjsip_auth_algorithm_type) -> Option<Algorithm> {
-    if t == ALGORITHM_NOT_SET {
-        Some(Algorithm::Md5)
-    } else {
-        algorithm_from_type(t)
-    }
+    crate::auth::client::ha1_algorithm(t)
 }
 
 /// The `pjsip_auth_algorithm_type` of an algorithm's hash (`-sess` variants
