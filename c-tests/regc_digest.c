@@ -2,7 +2,11 @@
  * of API.md section 7 (pjsip_auth_srv_verify checks every digest), over
  * 127.0.0.1 UDP: the synchronous path (reinit_req inside regc), a wrong
  * password that ends instead of looping, a stale nonce that recovers, and
- * SHA-256 credentials supplied from another thread 200 ms after the 401. */
+ * SHA-256 credentials supplied from another thread 200 ms after the 401, and
+ * PJSIP's five async-auth scenarios: (1) reinit_req + send_req inside the
+ * callback, (2) token kept and sent later from the event loop, (3) a used token
+ * and a zeroed impl token refused, (4) regc destroyed with the token pending,
+ * (5) abandon inside the callback. */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
 #include <string.h>
@@ -242,6 +246,127 @@ static void test_async_sha256_from_thread(void)
     chal_alg = PJSIP_AUTH_ALGORITHM_MD5;
 }
 
+/* PJSIP's five scenarios. */
+enum scenario { S_INSIDE = 1, S_LATER, S_REUSE, S_DESTROY, S_ABANDON };
+static enum scenario scen;
+static void *scen_token;
+static pjsip_rx_data *scen_rdata;
+static pjsip_tx_data *scen_tdata;
+static pjsip_auth_clt_sess *scen_sess;
+static pj_status_t scen_status;
+
+static pj_bool_t on_scenario(pjsip_auth_clt_sess *sess, void *token,
+                             const pjsip_auth_clt_async_on_chal_param *prm)
+{
+    pjsip_tx_data *new_req = NULL;
+    scen_token = token;
+    scen_sess = sess;
+    switch (scen) {
+    case S_INSIDE:
+    case S_REUSE:
+        set_cred(sess, "secret");
+        scen_status = pjsip_auth_clt_reinit_req(sess, prm->rdata, prm->tdata, &new_req);
+        if (scen_status == PJ_SUCCESS)
+            scen_status = pjsip_auth_clt_async_send_req(sess, token, new_req);
+        return PJ_TRUE;
+    case S_LATER:
+        CHECK_STATUS(pjsip_rx_data_clone(prm->rdata, 0, &scen_rdata), PJ_SUCCESS);
+        pjsip_tx_data_add_ref(prm->tdata);
+        scen_tdata = prm->tdata;
+        return PJ_TRUE;
+    case S_DESTROY:
+        return PJ_TRUE; /* never answered */
+    case S_ABANDON:
+        scen_status = pjsip_auth_clt_async_abandon(sess, token);
+        return PJ_TRUE;
+    }
+    return PJ_FALSE;
+}
+
+static pjsip_regc *scenario_regc(enum scenario which)
+{
+    pjsip_regc *r;
+    pjsip_auth_clt_async_setting opt;
+    reset();
+    scen = which;
+    scen_token = NULL;
+    scen_rdata = NULL;
+    scen_tdata = NULL;
+    scen_status = -1;
+    r = new_regc();
+    opt.cb = &on_scenario;
+    opt.user_data = NULL;
+    CHECK_STATUS(pjsip_auth_clt_async_configure(pjsip_regc_get_auth_sess(r), &opt), PJ_SUCCESS);
+    do_register(r);
+    return r;
+}
+
+static void test_pjsip_scenarios(void)
+{
+    pjsip_regc *r;
+    pjsip_auth_clt_async_impl_token zeroed;
+
+    /* (1) reinit_req and send_req inside the callback. */
+    r = scenario_regc(S_INSIDE);
+    pump(1, 4000);
+    CHECK_STATUS(scen_status, PJ_SUCCESS);
+    CHECK(fired == 1 && last_code == 200 && last_status == PJ_SUCCESS && verified == 1);
+    CHECK_STATUS(pjsip_regc_destroy(r), PJ_SUCCESS);
+
+    /* (2) the token is kept; the application loop sends it later. */
+    r = scenario_regc(S_LATER);
+    pump(1, 300); /* the 401 arrives; nothing answers yet */
+    CHECK(scen_token != NULL && fired == 0 && regs == 1);
+    CHECK(pjshim_auth_clt_async_pending(pjsip_regc_get_auth_sess(r)) == 1);
+    {
+        pjsip_tx_data *new_req = NULL;
+        set_cred(scen_sess, "secret");
+        CHECK_STATUS(pjsip_auth_clt_reinit_req(scen_sess, scen_rdata, scen_tdata, &new_req), PJ_SUCCESS);
+        CHECK_STATUS(pjsip_auth_clt_async_send_req(scen_sess, scen_token, new_req), PJ_SUCCESS);
+        pjsip_rx_data_free_cloned(scen_rdata);
+        pjsip_tx_data_dec_ref(scen_tdata);
+    }
+    pump(1, 4000);
+    CHECK(fired == 1 && last_code == 200 && verified == 1);
+    CHECK_STATUS(pjsip_regc_destroy(r), PJ_SUCCESS);
+
+    /* (3) a second send with the used token, and a zeroed impl token. */
+    r = scenario_regc(S_REUSE);
+    pump(1, 4000);
+    CHECK(fired == 1 && last_code == 200);
+    {
+        pjsip_tx_data *t = NULL;
+        CHECK_STATUS(pjsip_regc_register(r, PJ_FALSE, &t), PJ_SUCCESS);
+        CHECK_STATUS(pjsip_auth_clt_async_send_req(scen_sess, scen_token, t), PJ_EINVAL);
+        pj_bzero(&zeroed, sizeof(zeroed));
+        CHECK_STATUS(pjsip_auth_clt_async_send_req(scen_sess, &zeroed, t), PJ_EINVAL);
+        CHECK_STATUS(pjsip_auth_clt_async_abandon(scen_sess, &zeroed), PJ_EINVAL);
+        pjsip_tx_data_dec_ref(t); /* still ours after PJ_EINVAL */
+    }
+    CHECK_STATUS(pjsip_regc_destroy(r), PJ_SUCCESS);
+
+    /* (4) never answered; the regc is destroyed with the token pending. */
+    r = scenario_regc(S_DESTROY);
+    pump(1, 300);
+    CHECK(scen_token != NULL && pjshim_async_live_tokens() == 1);
+    CHECK_STATUS(pjsip_regc_destroy(r), PJ_SUCCESS);
+    CHECK(pjshim_async_live_tokens() == 0);
+    pump(1, 300);
+    CHECK(fired == 0);                   /* no callback after destroy */
+    CHECK(with_auth == 0 && regs == 1);  /* the server never saw credentials */
+
+    /* (5) abandon inside the callback. */
+    r = scenario_regc(S_ABANDON);
+    pump(1, 2000);
+    CHECK_STATUS(scen_status, PJ_SUCCESS);
+    CHECK(fired == 1 && last_code == 401 && last_status != PJ_SUCCESS);
+    CHECK(with_auth == 0 && regs == 1);
+    CHECK_STATUS(pjsip_auth_clt_async_send_req(scen_sess, scen_token, NULL), PJ_EINVAL);
+    CHECK_STATUS(pjsip_auth_clt_async_abandon(scen_sess, scen_token), PJ_EINVAL);
+    CHECK_STATUS(pjsip_regc_destroy(r), PJ_SUCCESS);
+    CHECK(pjshim_async_live_tokens() == 0);
+}
+
 int main(void)
 {
     pj_str_t realm = pj_str("shim.test");
@@ -257,6 +382,7 @@ int main(void)
     test_wrong_password_ends();
     test_stale_nonce_recovers();
     test_async_sha256_from_thread();
+    test_pjsip_scenarios();
     CHECK(pjshim_async_live_tokens() == 0);
     pjsip_endpt_destroy(cli);
     pjsip_endpt_destroy(srv);
