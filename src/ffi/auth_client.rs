@@ -54,10 +54,12 @@ pub unsafe extern "C" fn pjsip_auth_clt_reinit_req(
             let tx = unsafe { tx_data_ref(old_request) }?;
             // SAFETY: C promises a non-NULL sess points to a readable session struct.
             let (entry, _) = unsafe { effective(sess) }?;
-            // Work on a copy of the request so that an error leaves it as it was.
-            let mut req = tx.with_msg(|m| m.clone());
-            client::reinit(&mut entry.inner.lock().core, rx.msg(), &mut req)?;
-            tx.with_msg(|m| *m = req);
+            // In place: the core does every fallible step before it edits the
+            // request, so an error leaves it as it was. Lock order: session,
+            // then tdata (nothing takes them the other way round).
+            let mut session = entry.inner.lock();
+            tx.with_msg(|m| client::reinit(&mut session.core, rx.msg(), m))?;
+            drop(session);
             tx.add_ref();
             // SAFETY: checked non-NULL above; C promises it is writable.
             unsafe { write_out(new_request, old_request) };
@@ -89,9 +91,10 @@ pub unsafe extern "C" fn pjsip_auth_clt_init_req(
             let tx = unsafe { tx_data_ref(tdata) }?;
             // SAFETY: C promises a non-NULL sess points to a readable session struct.
             let (entry, _) = unsafe { effective(sess) }?;
-            let mut req = tx.with_msg(|m| m.clone());
-            client::init(&mut entry.inner.lock().core, &mut req)?;
-            tx.with_msg(|m| *m = req);
+            // In place, as reinit_req (the core edits only after every fallible step).
+            let mut session = entry.inner.lock();
+            tx.with_msg(|m| client::init(&mut session.core, m))?;
+            drop(session);
             Ok(())
         })())
     })
