@@ -13,16 +13,13 @@
 
 use super::cast::{buf_bytes, cstr_bytes, try_ref, write_out};
 use super::panic::guard;
-use super::status::{status_of, to_status, PJ_SUCCESS};
+use super::status::{status_of, to_status, PJ_EBUG, PJ_SUCCESS};
 use super::types::{pj_size_t, pj_ssize_t, pj_status_t, pj_str_t};
 use crate::sip::SipMessage;
 use crate::status::{Error, Result};
 use parking_lot::Mutex;
 use std::os::raw::{c_char, c_int, c_uint};
 use std::sync::atomic::{fence, AtomicUsize, Ordering};
-
-/// What a caught panic is reported as.
-const BUG: pj_status_t = to_status(Error::Bug);
 
 /// A message to send (opaque), reference counted.
 ///
@@ -210,7 +207,7 @@ fn view(value: &str) -> pj_str_t {
 /// Returns PJ_SUCCESS, or PJ_EINVAL if `tdata` is NULL. Thread-safe (atomic).
 #[no_mangle]
 pub unsafe extern "C" fn pjsip_tx_data_add_ref(tdata: *mut pjsip_tx_data) -> pj_status_t {
-    guard(BUG, || {
+    guard(PJ_EBUG, || {
         // SAFETY: a non-NULL tdata is a live tx_data on which the caller holds a reference.
         status_of(unsafe { tx_data_ref(tdata) }.map(pjsip_tx_data::add_ref))
     })
@@ -223,7 +220,7 @@ pub unsafe extern "C" fn pjsip_tx_data_add_ref(tdata: *mut pjsip_tx_data) -> pj_
 /// references remain, PJ_EINVAL if `tdata` is NULL. Thread-safe (atomic).
 #[no_mangle]
 pub unsafe extern "C" fn pjsip_tx_data_dec_ref(tdata: *mut pjsip_tx_data) -> pj_status_t {
-    guard(BUG, || {
+    guard(PJ_EBUG, || {
         // SAFETY: a non-NULL tdata is a live tx_data and the caller owns the reference dropped.
         match unsafe { tx_data_dec_ref(tdata) } {
             Ok(true) => to_status(Error::BufDestroyed),
@@ -249,7 +246,7 @@ pub unsafe extern "C" fn pjshim_tx_data_parse(
     len: pj_size_t,
     p: *mut *mut pjsip_tx_data,
 ) -> pj_status_t {
-    guard(BUG, || {
+    guard(PJ_EBUG, || {
         status_of((|| {
             if p.is_null() {
                 return Err(Error::InvalidArg);
@@ -282,7 +279,7 @@ pub unsafe extern "C" fn pjshim_tx_data_create_response(
     reason: *const c_char,
     p: *mut *mut pjsip_tx_data,
 ) -> pj_status_t {
-    guard(BUG, || {
+    guard(PJ_EBUG, || {
         status_of((|| {
             // SAFETY: a non-NULL request is a live rx_data (caller's promise).
             let request = unsafe { rx_data_ref(request) }?;
@@ -324,7 +321,7 @@ pub unsafe extern "C" fn pjshim_tx_data_print(
     size: pj_size_t,
     len: *mut pj_size_t,
 ) -> pj_status_t {
-    guard(BUG, || {
+    guard(PJ_EBUG, || {
         status_of((|| {
             // SAFETY: a non-NULL tdata is a live tx_data (caller's promise).
             let tdata = unsafe { tx_data_ref(tdata) }?;
@@ -358,7 +355,7 @@ pub unsafe extern "C" fn pjshim_tx_data_get_hdr(
     index: c_uint,
     value: *mut pj_str_t,
 ) -> pj_status_t {
-    guard(BUG, || {
+    guard(PJ_EBUG, || {
         status_of((|| {
             // SAFETY: a non-NULL tdata is a live tx_data (caller's promise).
             let tdata = unsafe { tx_data_ref(tdata) }?;
@@ -405,7 +402,7 @@ pub unsafe extern "C" fn pjshim_rx_data_parse(
     len: pj_size_t,
     p: *mut *mut pjsip_rx_data,
 ) -> pj_status_t {
-    guard(BUG, || {
+    guard(PJ_EBUG, || {
         status_of((|| {
             if p.is_null() {
                 return Err(Error::InvalidArg);
@@ -434,7 +431,7 @@ pub unsafe extern "C" fn pjsip_rx_data_clone(
     p_rdata: *mut *mut pjsip_rx_data,
 ) -> pj_status_t {
     let _ = flags;
-    guard(BUG, || {
+    guard(PJ_EBUG, || {
         status_of((|| {
             // SAFETY: a non-NULL src is a live rx_data (caller's promise).
             let src = unsafe { rx_data_ref(src) }?;
@@ -455,7 +452,7 @@ pub unsafe extern "C" fn pjsip_rx_data_clone(
 /// another use of the same rx_data.
 #[no_mangle]
 pub unsafe extern "C" fn pjsip_rx_data_free_cloned(rdata: *mut pjsip_rx_data) -> pj_status_t {
-    guard(BUG, || {
+    guard(PJ_EBUG, || {
         // SAFETY: a non-NULL rdata is a live rx_data the caller gives up (caller's promise).
         status_of(unsafe { free_rx_data(rdata) })
     })
@@ -470,7 +467,7 @@ pub unsafe extern "C" fn pjshim_rx_data_get_hdr(
     index: c_uint,
     value: *mut pj_str_t,
 ) -> pj_status_t {
-    guard(BUG, || {
+    guard(PJ_EBUG, || {
         status_of((|| {
             // SAFETY: a non-NULL rdata is a live rx_data (caller's promise).
             let rdata = unsafe { rx_data_ref(rdata) }?;
@@ -509,7 +506,7 @@ pub unsafe extern "C" fn pjshim_rx_data_print(
     size: pj_size_t,
     len: *mut pj_size_t,
 ) -> pj_status_t {
-    guard(BUG, || {
+    guard(PJ_EBUG, || {
         status_of((|| {
             // SAFETY: a non-NULL rdata is a live rx_data (caller's promise).
             let rdata = unsafe { rx_data_ref(rdata) }?;
