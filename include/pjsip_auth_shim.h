@@ -1657,7 +1657,8 @@ pj_status_t pjsip_regc_destroy(struct pjsip_regc *regc);
  * `endpt` and `pool` may be NULL; `options` must be 0 (other bits are ignored).
  * `*sess` is only written, never read, so it may be uninitialised memory; as in
  * PJSIP, initialising a live session again without pjsip_auth_clt_deinit()
- * leaks the old one. Returns `PJ_SUCCESS`, or `PJ_EINVAL` for a NULL `sess`.
+ * leaks the old one. Returns `PJ_SUCCESS`, `PJ_EINVAL` for a NULL `sess`, or
+ * `PJ_ETOOMANY` when the session table is full.
  * Thread-safe with respect to other sessions.
  */
 pj_status_t pjsip_auth_clt_init(struct pjsip_auth_clt_sess *sess,
@@ -1668,11 +1669,14 @@ pj_status_t pjsip_auth_clt_init(struct pjsip_auth_clt_sess *sess,
 /**
  * Frees everything behind `sess`. Tokens still pending on it are revoked:
  * each one's abandon_impl runs once (with this `sess`) and its group lock
- * reference is dropped (PJSIP leaks them). Afterwards the session reads as
+ * reference is dropped (PJSIP leaks them). No token can be issued on it
+ * from the moment deinit starts. Afterwards the session reads as
  * uninitialised (`PJ_EINVAL` from every call) until pjsip_auth_clt_init().
  *
- * May be called from inside a challenge callback, send_impl or abandon_impl.
- * Returns `PJ_SUCCESS`, or `PJ_EINVAL` for NULL or a session not initialised.
+ * May be called from inside a challenge callback, send_impl or abandon_impl,
+ * and from any thread while others use the session (they get `PJ_EINVAL`
+ * from then on). Returns `PJ_SUCCESS`, or `PJ_EINVAL` for NULL or a session
+ * not initialised.
  */
 pj_status_t pjsip_auth_clt_deinit(struct pjsip_auth_clt_sess *sess);
 
@@ -1691,7 +1695,9 @@ pj_status_t pjsip_auth_clt_clone(struct pj_pool_t *pool,
  * abandon, credentials, preferences and the sync calls then act on `parent`,
  * and callbacks receive `parent`. `parent` must stay initialised while
  * `sess` uses it (afterwards calls on `sess` return `PJ_EINVAL`).
- * Returns `PJ_EINVAL` for NULL, uninitialised sessions, or `sess == parent`.
+ * Returns `PJ_EINVAL` for NULL, uninitialised sessions, or a parent that
+ * would make a cycle (`sess` itself, or a session that has `sess` as its
+ * parent, directly or further up); nothing changes then.
  */
 pj_status_t pjsip_auth_clt_set_parent(struct pjsip_auth_clt_sess *sess,
                                       const struct pjsip_auth_clt_sess *parent);

@@ -1,83 +1,35 @@
 //! The asynchronous challenge API for C (API.md section 5): configure,
-//! impl_on_challenge, send_req, abandon, and the leak counters.
+//! impl_on_challenge, send_req, abandon, and the leak counters, over the
+//! core protocol (`crate::auth::async_challenge`) and session table.
 //!
-//! Tokens handed to C are values from the token registry (`crate::token`),
-//! never addresses. No library lock is held while the challenge callback,
-//! send_impl or abandon_impl run.
+//! Tokens handed to C are handle values (`crate::token`), never addresses.
+//! No library lock is held while the challenge callback, send_impl or
+//! abandon_impl run.
 
 use super::auth_types::*;
 use super::cast::{try_ref, CPtr};
-use super::grp_lock::{pj_grp_lock_dec_ref, pj_grp_lock_t};
 use super::msg::pjsip_tx_data;
 use super::panic::guard;
-use super::session::effective;
-use super::status::{status_of, to_status, PJ_EBUG, PJ_EIGNORED, PJ_SUCCESS};
+use super::status::{status_of, to_status, PJ_EBUG, PJ_SUCCESS};
+use super::table::{session_id, Pending, Setting, SESSIONS};
 use super::types::{pj_status_t, PJ_FALSE};
-use crate::status::Error;
-use crate::token::{Registry, Token};
-use once_cell::sync::Lazy;
+use crate::auth::async_challenge::Outcome;
+use crate::status::{Error, Result};
+use crate::token::Token;
 use std::os::raw::{c_uint, c_void};
-
-/// What a pending token carries: copies of the impl token's fields.
-struct Pending {
-    user_data: CPtr<c_void>,
-    send_impl: pjsip_auth_clt_async_impl_send,
-    abandon_impl: Option<pjsip_auth_clt_async_impl_abandon>,
-    grp_lock: CPtr<pj_grp_lock_t>,
-    impl_token: CPtr<pjsip_auth_clt_async_impl_token>,
-}
-
-/// Up to 1,048,576 tokens pending at once (chunks are allocated on demand).
-static TOKENS: Lazy<Registry<Pending>> = Lazy::new(|| Registry::new(1024, 1024));
-
-const SIGNATURE: [u8; 4] = *b"AUTH";
-
-impl Pending {
-    /// Zeroes the impl token's signature: the token has ended.
-    fn mark_ended(&self) {
-        // SAFETY: the owner keeps the impl token valid until its token ends
-        // (documented on pjsip_auth_clt_async_impl_on_challenge); this runs once,
-        // by the single claimer, before the group lock reference is dropped.
-        unsafe { std::ptr::addr_of_mut!((*self.impl_token.0).signature).write([0; 4]) };
-    }
-
-    /// Drops the reference the token held.
-    fn drop_reference(&self) {
-        if !self.grp_lock.0.is_null() {
-            // SAFETY: the owner gave this token one reference on a live group lock.
-            unsafe { pj_grp_lock_dec_ref(self.grp_lock.0) };
-        }
-    }
-}
-
-/// Revokes every token pending on session `owner` (at deinit): for each one,
-/// abandon_impl runs once with `sess` and its reference is dropped.
-pub(crate) fn revoke_all(owner: u64, sess: *mut pjsip_auth_clt_sess) {
-    for p in TOKENS.claim_all_of(owner) {
-        p.mark_ended();
-        if let Some(abandon) = p.abandon_impl {
-            // SAFETY: the owner's callback, called with the values it supplied.
-            unsafe { abandon(sess, p.user_data.0) };
-        }
-        p.drop_reference();
-    }
-}
 
 /// Consumes `token` for `sess` (its parent when one is set): the one claim
 /// that send_req and abandon share.
 ///
 /// # Safety
 /// A non-NULL `sess` must point to a readable session struct.
-unsafe fn claim(
-    sess: *mut pjsip_auth_clt_sess,
-    token: *mut c_void,
-) -> crate::status::Result<Pending> {
+unsafe fn claim(sess: *mut pjsip_auth_clt_sess, token: *mut c_void) -> Result<Pending> {
     if token.is_null() {
         return Err(Error::InvalidArg);
     }
-    // SAFETY: forwarded from the caller (NULL is checked by effective()).
-    let (entry, _) = unsafe { effective(sess) }?;
-    TOKENS.claim(Token::from_raw(token as usize as u64), entry.id)
+    // SAFETY: forwarded from the caller (NULL is checked by session_id()).
+    let id = unsafe { session_id(sess) }?;
+    SESSIONS.claim(id, Token::from_raw(token as usize))
 }
 
 /// Enables asynchronous challenge handling on `sess` (on its parent when one
@@ -97,9 +49,8 @@ pub unsafe extern "C" fn pjsip_auth_clt_async_configure(
                 return Err(Error::InvalidArg);
             }
             // SAFETY: the caller's session struct, checked for NULL.
-            let (entry, _) = unsafe { effective(sess) }?;
-            entry.inner.lock().async_opt = Some(*opt);
-            Ok(())
+            let id = unsafe { session_id(sess) }?;
+            SESSIONS.configure(id, Setting(*opt))
         })())
     })
 }
@@ -130,53 +81,51 @@ pub unsafe extern "C" fn pjsip_auth_clt_async_impl_on_challenge(
     param: *const pjsip_auth_clt_async_on_chal_param,
 ) -> pj_status_t {
     guard(PJ_EBUG, || {
-        let issued = (|| {
+        status_of((|| {
             // SAFETY: checked for NULL; the caller's structs.
             let (it, prm) = unsafe { (try_ref(impl_token)?, try_ref(param)?) };
             if prm.tdata.is_null() || prm.rdata.is_null() {
                 return Err(Error::InvalidArg);
             }
-            let send_impl = it.send_impl.ok_or(Error::InvalidArg)?;
-            // SAFETY: the caller's session struct, checked for NULL.
-            let (entry, cb_sess) = unsafe { effective(sess) }?;
-            let setting = entry.inner.lock().async_opt.ok_or(Error::InvalidOp)?;
             let pending = Pending {
                 user_data: CPtr(it.user_data),
-                send_impl,
+                send_impl: it.send_impl.ok_or(Error::InvalidArg)?,
                 abandon_impl: it.abandon_impl,
                 grp_lock: CPtr(it.grp_lock),
                 impl_token: CPtr(impl_token),
             };
-            let token = TOKENS.issue(entry.id, pending)?;
-            // SAFETY: checked for NULL above; the caller's writable struct.
-            unsafe { std::ptr::addr_of_mut!((*impl_token).signature).write(SIGNATURE) };
-            let cb_param = pjsip_auth_clt_async_on_chal_param {
-                tdata: prm.tdata,
-                rdata: prm.rdata,
-                user_data: setting.user_data,
-            };
-            Ok((entry.id, token, setting, cb_sess, cb_param))
-        })();
-        let (owner, token, setting, cb_sess, cb_param) = match issued {
-            Ok(v) => v,
-            Err(e) => return to_status(e),
-        };
-        let cb = setting.cb.expect("configure rejects a NULL callback");
-        // SAFETY: the application's callback, with a live token and param; no lock held.
-        let handled = unsafe { cb(cb_sess, token.raw() as usize as *mut c_void, &cb_param) };
-        if handled != PJ_FALSE {
-            return PJ_SUCCESS;
-        }
-        match TOKENS.claim(token, owner) {
-            // Declined while still pending: the caller keeps its reference.
-            Ok(p) => {
-                p.mark_ended();
-                PJ_EIGNORED
+            // SAFETY: the caller's session struct, checked for NULL.
+            let id = unsafe { session_id(sess) }?;
+            // "AUTH" goes in before the token exists, so that its end (which
+            // zeroes it) cannot come first; zeroed again if none is issued.
+            pending.mark_pending();
+            let outcome = SESSIONS.challenge(id, pending, |issued| {
+                let Setting(setting) = issued.setting;
+                let cb = setting.cb.expect("configure rejects a NULL callback");
+                let cb_param = pjsip_auth_clt_async_on_chal_param {
+                    tdata: prm.tdata,
+                    rdata: prm.rdata,
+                    user_data: setting.user_data,
+                };
+                let cb_sess = issued.acting.home as *mut pjsip_auth_clt_sess;
+                let token = issued.token.raw() as *mut c_void;
+                // SAFETY: the application's callback, with a live token and param; no lock held.
+                unsafe { cb(cb_sess, token, &cb_param) != PJ_FALSE }
+            });
+            let outcome = outcome.inspect_err(|_| {
+                // SAFETY: checked for NULL above; no token was issued, so the
+                // caller still owns the impl token alone.
+                unsafe { std::ptr::addr_of_mut!((*impl_token).signature).write([0; 4]) };
+            })?;
+            match outcome {
+                Outcome::Handled => Ok(()),
+                // Declined while still pending: the caller keeps its reference.
+                Outcome::Declined(p) => {
+                    p.mark_ended();
+                    Err(Error::Ignored)
+                }
             }
-            // Consumed (sent, abandoned or revoked) inside the callback: handled,
-            // and the reference was dropped exactly once by that consumer.
-            Err(_) => PJ_SUCCESS,
-        }
+        })())
     })
 }
 
@@ -230,12 +179,7 @@ pub unsafe extern "C" fn pjsip_auth_clt_async_abandon(
             Ok(p) => p,
             Err(e) => return to_status(e),
         };
-        p.mark_ended();
-        if let Some(abandon) = p.abandon_impl {
-            // SAFETY: the owner's callback with the values it supplied; no lock held.
-            unsafe { abandon(sess, p.user_data.0) };
-        }
-        p.drop_reference();
+        p.abandon(sess);
         PJ_SUCCESS
     })
 }
@@ -247,8 +191,8 @@ pub unsafe extern "C" fn pjsip_auth_clt_async_abandon(
 pub unsafe extern "C" fn pjshim_auth_clt_async_pending(sess: *mut pjsip_auth_clt_sess) -> c_uint {
     guard(0, || {
         // SAFETY: the caller's session struct, checked for NULL.
-        match unsafe { effective(sess) } {
-            Ok((entry, _)) => TOKENS.pending_of(entry.id) as c_uint,
+        match unsafe { session_id(sess) }.and_then(|id| SESSIONS.pending(id)) {
+            Ok(n) => c_uint::try_from(n).unwrap_or(c_uint::MAX),
             Err(_) => 0,
         }
     })
@@ -258,5 +202,7 @@ pub unsafe extern "C" fn pjshim_auth_clt_async_pending(sess: *mut pjsip_auth_clt
 /// harnesses proving the absence of leaks.
 #[no_mangle]
 pub extern "C" fn pjshim_async_live_tokens() -> c_uint {
-    guard(0, || TOKENS.live() as c_uint)
+    guard(0, || {
+        c_uint::try_from(SESSIONS.live_tokens()).unwrap_or(c_uint::MAX)
+    })
 }

@@ -9,8 +9,8 @@ use super::auth_types::pjsip_auth_clt_sess;
 use super::cast::write_out;
 use super::msg::{pjsip_rx_data, pjsip_tx_data, rx_data_ref, tx_data_ref};
 use super::panic::guard;
-use super::session::effective;
 use super::status::{status_of, to_status, PJ_EBUG, PJ_SUCCESS};
+use super::table::{session_id, SESSIONS};
 use super::types::pj_status_t;
 use crate::auth::client;
 use crate::status::{Error, Result};
@@ -53,13 +53,11 @@ pub unsafe extern "C" fn pjsip_auth_clt_reinit_req(
             // SAFETY: C promises a non-NULL old_request holds a reference for this call.
             let tx = unsafe { tx_data_ref(old_request) }?;
             // SAFETY: C promises a non-NULL sess points to a readable session struct.
-            let (entry, _) = unsafe { effective(sess) }?;
+            let id = unsafe { session_id(sess) }?;
             // In place: the core does every fallible step before it edits the
             // request, so an error leaves it as it was. Lock order: session,
             // then tdata (nothing takes them the other way round).
-            let mut session = entry.inner.lock();
-            tx.with_msg(|m| client::reinit(&mut session.core, rx.msg(), m))?;
-            drop(session);
+            SESSIONS.with_client(id, |c| tx.with_msg(|m| client::reinit(c, rx.msg(), m)))??;
             tx.add_ref();
             // SAFETY: checked non-NULL above; C promises it is writable.
             unsafe { write_out(new_request, old_request) };
@@ -90,12 +88,9 @@ pub unsafe extern "C" fn pjsip_auth_clt_init_req(
             // SAFETY: C promises a non-NULL tdata holds a reference for this call.
             let tx = unsafe { tx_data_ref(tdata) }?;
             // SAFETY: C promises a non-NULL sess points to a readable session struct.
-            let (entry, _) = unsafe { effective(sess) }?;
+            let id = unsafe { session_id(sess) }?;
             // In place, as reinit_req (the core edits only after every fallible step).
-            let mut session = entry.inner.lock();
-            tx.with_msg(|m| client::init(&mut session.core, m))?;
-            drop(session);
-            Ok(())
+            SESSIONS.with_client(id, |c| tx.with_msg(|m| client::init(c, m)))?
         })())
     })
 }

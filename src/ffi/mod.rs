@@ -22,5 +22,6 @@ pub mod pool;
 pub mod regc;
 pub mod session;
 pub mod status;
+mod table;
 pub mod timer;
 pub mod types;

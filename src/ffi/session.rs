@@ -1,126 +1,31 @@
-//! Client authentication sessions for C: the session table and the lifecycle
-//! functions of `sip_auth.h` (init, deinit, clone, parent, credentials, prefs).
+//! Client authentication sessions for C: the lifecycle functions of
+//! `sip_auth.h` (init, deinit, clone, parent, credentials, prefs) over the
+//! core session table (`crate::auth::sessions`, instantiated in `table`).
 //!
 //! A `pjsip_auth_clt_sess` that C embeds by value holds only a magic number and
-//! a handle into the table below; the state lives here. A session that was
-//! never initialised, or was de-initialised, is reported as `PJ_EINVAL`.
+//! a handle into the table; the state lives there. A session that was never
+//! initialised, or was de-initialised, is reported as `PJ_EINVAL`.
 
-use super::async_auth;
 use super::auth_types::*;
-use super::cast::{str_bytes, try_mut, try_ref, write_out, CPtr};
+use super::cast::{str_bytes, try_mut, try_ref, write_out};
 use super::endpoint::pjsip_endpoint;
 use super::panic::guard;
 use super::pool::{pj_pool_t, pool_ref, pool_strdup};
 use super::status::{status_of, PJ_EBUG};
+use super::table::{session_id, MAGIC, SESSIONS};
 use super::types::{pj_status_t, pj_str_t, PJ_FALSE, PJ_TRUE};
 use crate::auth::credential::{Credential, Prefs, SecretKind};
 use crate::auth::session::ClientSession;
+use crate::auth::sessions::SessionId;
 use crate::status::{Error, Result};
-use once_cell::sync::Lazy;
-use parking_lot::{Mutex, RwLock};
-use std::collections::HashMap;
 use std::os::raw::{c_int, c_uint};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 
-/// Marks an initialised `pjsip_auth_clt_sess` ("PJSHMSES").
-const MAGIC: u64 = 0x504A_5348_4D53_4553;
-
-/// The parent a session delegates to.
-#[derive(Clone, Copy)]
-pub(crate) struct ParentLink {
-    pub(crate) id: u64,
-    pub(crate) sess: CPtr<pjsip_auth_clt_sess>,
-}
-
-/// Everything behind one session handle.
-pub(crate) struct SessInner {
-    pub(crate) core: ClientSession,
-    pub(crate) parent: Option<ParentLink>,
-    pub(crate) async_opt: Option<pjsip_auth_clt_async_setting>,
-    pub(crate) endpt: CPtr<pjsip_endpoint>,
-}
-
-/// A table entry. The mutex is never held while C code runs.
-pub(crate) struct SessEntry {
-    pub(crate) id: u64,
-    pub(crate) inner: Mutex<SessInner>,
-}
-
-// SAFETY: the raw pointers inside (async user_data, callback) are opaque values
-// handed back to the C code that supplied them; access is serialised by the mutex.
-unsafe impl Send for SessInner {}
-
-static SESSIONS: Lazy<RwLock<HashMap<u64, Arc<SessEntry>>>> = Lazy::new(Default::default);
-static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-
-/// The entry behind a C session, or `InvalidArg` for NULL or an uninitialised
-/// or de-initialised session.
-///
-/// # Safety
-/// A non-NULL `sess` must point to a readable `pjsip_auth_clt_sess`.
-pub(crate) unsafe fn lookup(sess: *const pjsip_auth_clt_sess) -> Result<Arc<SessEntry>> {
-    // SAFETY: forwarded from the caller.
-    let s = unsafe { try_ref(sess) }?;
-    if s._magic != MAGIC {
-        return Err(Error::InvalidArg);
-    }
-    SESSIONS
-        .read()
-        .get(&s._handle)
-        .cloned()
-        .ok_or(Error::InvalidArg)
-}
-
-/// The session that acts for `sess`: its parent when one is set, else itself,
-/// with the C pointer callbacks receive.
-///
-/// # Safety
-/// As for `lookup`.
-pub(crate) unsafe fn effective(
-    sess: *mut pjsip_auth_clt_sess,
-) -> Result<(Arc<SessEntry>, *mut pjsip_auth_clt_sess)> {
-    // SAFETY: forwarded from the caller.
-    let entry = unsafe { lookup(sess) }?;
-    let parent = entry.inner.lock().parent;
-    match parent {
-        None => Ok((entry, sess)),
-        Some(link) => {
-            let parent = SESSIONS
-                .read()
-                .get(&link.id)
-                .cloned()
-                .ok_or(Error::InvalidArg)?;
-            Ok((parent, link.sess.0))
-        }
-    }
-}
-
-fn new_handle(id: u64) -> pjsip_auth_clt_sess {
+fn new_handle(id: SessionId) -> pjsip_auth_clt_sess {
     pjsip_auth_clt_sess {
-        _handle: id,
+        _handle: id.raw() as u64,
         _magic: MAGIC,
         _reserved: [0; 6],
     }
-}
-
-fn register(inner: SessInner) -> u64 {
-    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-    let entry = Arc::new(SessEntry {
-        id,
-        inner: Mutex::new(inner),
-    });
-    SESSIONS.write().insert(id, entry);
-    id
-}
-
-/// Removes a live session from the table and revokes its pending tokens.
-fn retire(sess: *mut pjsip_auth_clt_sess, id: u64) -> bool {
-    let removed = SESSIONS.write().remove(&id).is_some();
-    if removed {
-        async_auth::revoke_all(id, sess);
-    }
-    removed
 }
 
 /// Sets up a client authentication session in `sess` (memory the caller owns,
@@ -129,7 +34,8 @@ fn retire(sess: *mut pjsip_auth_clt_sess, id: u64) -> bool {
 /// `endpt` and `pool` may be NULL; `options` must be 0 (other bits are ignored).
 /// `*sess` is only written, never read, so it may be uninitialised memory; as in
 /// PJSIP, initialising a live session again without pjsip_auth_clt_deinit()
-/// leaks the old one. Returns `PJ_SUCCESS`, or `PJ_EINVAL` for a NULL `sess`.
+/// leaks the old one. Returns `PJ_SUCCESS`, `PJ_EINVAL` for a NULL `sess`, or
+/// `PJ_ETOOMANY` when the session table is full.
 /// Thread-safe with respect to other sessions.
 #[no_mangle]
 pub unsafe extern "C" fn pjsip_auth_clt_init(
@@ -138,20 +44,15 @@ pub unsafe extern "C" fn pjsip_auth_clt_init(
     pool: *mut pj_pool_t,
     options: c_uint,
 ) -> pj_status_t {
-    // The pool is not needed: the library owns all session state.
-    let _ = (pool, options);
+    // The endpoint and pool are not needed: the library owns all session state.
+    let _ = (endpt, pool, options);
     guard(PJ_EBUG, || {
         status_of((|| {
             // The struct is not read: before init it is typically uninitialised memory.
             if sess.is_null() {
                 return Err(Error::InvalidArg);
             }
-            let id = register(SessInner {
-                core: ClientSession::default(),
-                parent: None,
-                async_opt: None,
-                endpt: CPtr(endpt),
-            });
+            let id = SESSIONS.open(ClientSession::default(), sess as usize)?;
             // SAFETY: checked for NULL; the caller passes writable memory for a session.
             unsafe { write_out(sess, new_handle(id)) };
             Ok(())
@@ -161,28 +62,30 @@ pub unsafe extern "C" fn pjsip_auth_clt_init(
 
 /// Frees everything behind `sess`. Tokens still pending on it are revoked:
 /// each one's abandon_impl runs once (with this `sess`) and its group lock
-/// reference is dropped (PJSIP leaks them). Afterwards the session reads as
+/// reference is dropped (PJSIP leaks them). No token can be issued on it
+/// from the moment deinit starts. Afterwards the session reads as
 /// uninitialised (`PJ_EINVAL` from every call) until pjsip_auth_clt_init().
 ///
-/// May be called from inside a challenge callback, send_impl or abandon_impl.
-/// Returns `PJ_SUCCESS`, or `PJ_EINVAL` for NULL or a session not initialised.
+/// May be called from inside a challenge callback, send_impl or abandon_impl,
+/// and from any thread while others use the session (they get `PJ_EINVAL`
+/// from then on). Returns `PJ_SUCCESS`, or `PJ_EINVAL` for NULL or a session
+/// not initialised.
 #[no_mangle]
 pub unsafe extern "C" fn pjsip_auth_clt_deinit(sess: *mut pjsip_auth_clt_sess) -> pj_status_t {
     guard(PJ_EBUG, || {
         status_of((|| {
             // SAFETY: checked for NULL; the caller passes its session struct.
-            let s = unsafe { try_mut(sess) }?;
-            if s._magic != MAGIC {
-                return Err(Error::InvalidArg);
+            let id = unsafe { session_id(sess) }?;
+            let revoked = SESSIONS.close(id)?;
+            // SAFETY: checked for NULL above (session_id); the caller's struct.
+            if let Ok(s) = unsafe { try_mut(sess) } {
+                s._magic = 0;
+                s._handle = 0;
             }
-            let id = s._handle;
-            s._magic = 0;
-            s._handle = 0;
-            if retire(sess, id) {
-                Ok(())
-            } else {
-                Err(Error::InvalidArg)
+            for p in revoked {
+                p.abandon(sess);
             }
+            Ok(())
         })())
     })
 }
@@ -203,17 +106,8 @@ pub unsafe extern "C" fn pjsip_auth_clt_clone(
                 return Err(Error::InvalidArg);
             }
             // SAFETY: checked for NULL; the caller passes a session struct.
-            let src = unsafe { lookup(rhs) }?;
-            let copy = {
-                let i = src.inner.lock();
-                SessInner {
-                    core: i.core.clone(),
-                    parent: i.parent,
-                    async_opt: i.async_opt,
-                    endpt: i.endpt,
-                }
-            };
-            let id = register(copy);
+            let src = unsafe { session_id(rhs) }?;
+            let id = SESSIONS.open_copy(src, sess as usize)?;
             // SAFETY: checked for NULL above; not read, only written.
             unsafe { write_out(sess, new_handle(id)) };
             Ok(())
@@ -225,7 +119,9 @@ pub unsafe extern "C" fn pjsip_auth_clt_clone(
 /// abandon, credentials, preferences and the sync calls then act on `parent`,
 /// and callbacks receive `parent`. `parent` must stay initialised while
 /// `sess` uses it (afterwards calls on `sess` return `PJ_EINVAL`).
-/// Returns `PJ_EINVAL` for NULL, uninitialised sessions, or `sess == parent`.
+/// Returns `PJ_EINVAL` for NULL, uninitialised sessions, or a parent that
+/// would make a cycle (`sess` itself, or a session that has `sess` as its
+/// parent, directly or further up); nothing changes then.
 #[no_mangle]
 pub unsafe extern "C" fn pjsip_auth_clt_set_parent(
     sess: *mut pjsip_auth_clt_sess,
@@ -234,17 +130,8 @@ pub unsafe extern "C" fn pjsip_auth_clt_set_parent(
     guard(PJ_EBUG, || {
         status_of((|| {
             // SAFETY: session structs from the caller, checked for NULL.
-            let child = unsafe { lookup(sess) }?;
-            // SAFETY: as above.
-            let par = unsafe { lookup(parent) }?;
-            if child.id == par.id {
-                return Err(Error::InvalidArg);
-            }
-            child.inner.lock().parent = Some(ParentLink {
-                id: par.id,
-                sess: CPtr(parent as *mut pjsip_auth_clt_sess),
-            });
-            Ok(())
+            let (child, par) = unsafe { (session_id(sess)?, session_id(parent)?) };
+            SESSIONS.set_parent(child, par)
         })())
     })
 }
@@ -291,7 +178,7 @@ pub unsafe extern "C" fn pjsip_auth_clt_set_credentials(
     guard(PJ_EBUG, || {
         status_of((|| {
             // SAFETY: the caller's session struct, checked for NULL.
-            let (entry, _) = unsafe { effective(sess) }?;
+            let id = unsafe { session_id(sess) }?;
             if cred_cnt < 0 || (cred_cnt > 0 && c.is_null()) {
                 return Err(Error::InvalidArg);
             }
@@ -305,8 +192,7 @@ pub unsafe extern "C" fn pjsip_auth_clt_set_credentials(
                     .map(|ci| unsafe { credential_from_c(ci) })
                     .collect::<Result<Vec<_>>>()?
             };
-            entry.inner.lock().core.set_credentials(creds);
-            Ok(())
+            SESSIONS.with_client(id, |c| c.set_credentials(creds))
         })())
     })
 }
@@ -321,16 +207,16 @@ pub unsafe extern "C" fn pjsip_auth_clt_set_prefs(
     guard(PJ_EBUG, || {
         status_of((|| {
             // SAFETY: the caller's session struct, checked for NULL.
-            let (entry, _) = unsafe { effective(sess) }?;
+            let id = unsafe { session_id(sess) }?;
             // SAFETY: checked for NULL; the caller passes a pref struct.
             let p = unsafe { try_ref(p) }?;
             // SAFETY: the caller's string.
             let algorithm = unsafe { str_bytes(&p.algorithm) }?.to_vec();
-            entry.inner.lock().core.prefs = Prefs {
+            let prefs = Prefs {
                 initial_auth: p.initial_auth != PJ_FALSE,
                 algorithm,
             };
-            Ok(())
+            SESSIONS.with_client(id, |c| c.prefs = prefs)
         })())
     })
 }
@@ -346,18 +232,19 @@ pub unsafe extern "C" fn pjsip_auth_clt_get_prefs(
     guard(PJ_EBUG, || {
         status_of((|| {
             // SAFETY: the caller's session struct, checked for NULL.
-            let (entry, _) = unsafe { effective(sess) }?;
+            let id = unsafe { session_id(sess) }?;
             // SAFETY: checked for NULL; the caller passes a writable pref struct.
             let out = unsafe { try_mut(p) }?;
-            let inner = entry.inner.lock();
-            *out = pjsip_auth_clt_pref {
-                initial_auth: if inner.core.prefs.initial_auth {
+            let prefs = SESSIONS.with_client(id, |c| pjsip_auth_clt_pref {
+                initial_auth: if c.prefs.initial_auth {
                     PJ_TRUE
                 } else {
                     PJ_FALSE
                 },
-                algorithm: pj_str_t::borrowing(&inner.core.prefs.algorithm),
-            };
+                // Points into the session: valid until set_prefs or deinit.
+                algorithm: pj_str_t::borrowing(&c.prefs.algorithm),
+            })?;
+            *out = prefs;
             Ok(())
         })())
     })

@@ -1,0 +1,460 @@
+//! The session table: every client authentication session, its parent link,
+//! its async setting, and the tokens pending on it.
+//!
+//! Sessions and token slots are both handle maps (`crate::handle`): a
+//! `SessionId` is a generation-checked handle, so a closed or never-opened
+//! session is an error, not a dangling reference.
+//!
+//! What each operation costs, and what it promises:
+//! - Looking a live session up takes no lock and writes nothing shared: it
+//!   reads the entry's state word and compares generations.
+//! - Each session has its own record (one small mutex, never held while
+//!   callers' code runs): whether it is open, its async setting, the list of
+//!   tokens pending on it, and a few free token slots of its own. Issuing a
+//!   token locks only that record; the claim itself is one CAS on the slot
+//!   (`crate::token`), after which the winner takes the slot off the record.
+//!   Sessions never share a lock or a counter on that path, and a session's
+//!   free slots are reused in place, so the steady state allocates nothing and
+//!   touches no global state. The global slot pool is used only to refill or
+//!   spill a session's free slots (in batches) and when a session closes.
+//! - Close and issue are ordered by the record lock: close marks the record
+//!   closed and takes its pending list in one critical section, and issue
+//!   refuses a closed record in its own, so no token can ever be issued on a
+//!   closed session, and close finds every token issued before it. Close costs
+//!   O(k) for k pending tokens, whatever other sessions did before.
+//! - A parent link is one word; parents are resolved one level deep (as
+//!   PJSIP does), and a link that would close a cycle is refused.
+
+use super::session::ClientSession;
+use crate::handle::{self, next_generation, Chunks, IndexPool, LOW_MASK};
+use crate::status::{Error, Result};
+use crate::sync::{AtomicUsize, Mutex, Ordering};
+use crate::token::{Slot, Token, NIL};
+
+/// Token slots a session takes from the global pool at a time.
+const REFILL: usize = 16;
+/// Free token slots a session keeps for reuse; more go back to the pool.
+const LOCAL_FREE_MAX: usize = 64;
+/// The state word's "live" bit (the rest is the generation).
+const LIVE: usize = 1;
+
+/// A session handle: opaque, pointer-sized, never zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SessionId(usize);
+
+impl SessionId {
+    /// Rebuilds an id from a raw value (validity is checked on use).
+    pub fn from_raw(raw: usize) -> SessionId {
+        SessionId(raw)
+    }
+
+    /// The raw value.
+    pub fn raw(self) -> usize {
+        self.0
+    }
+}
+
+/// The session that acts for a caller's session: its parent when one is set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Acting {
+    /// The acting session.
+    pub id: SessionId,
+    /// The value its front end attached at open (for C: the session struct's
+    /// address, which callbacks receive).
+    pub home: usize,
+}
+
+/// A token just issued.
+#[derive(Debug, Clone, Copy)]
+pub struct Issued<S> {
+    /// The token.
+    pub token: Token,
+    /// The async setting of the acting session at the moment of issue.
+    pub setting: S,
+    /// The session the token is pending on.
+    pub acting: Acting,
+}
+
+struct Record<S> {
+    generation: usize,
+    open: bool,
+    setting: Option<S>,
+    /// Head of the pending list (slot indices linked through `Slot::next/prev`).
+    head: usize,
+    pending: usize,
+    free: Vec<u32>,
+}
+
+struct ClientCell {
+    generation: usize,
+    open: bool,
+    client: ClientSession,
+}
+
+struct Entry<S> {
+    /// `generation << 1 | LIVE`.
+    word: AtomicUsize,
+    /// Raw id of the parent, or 0.
+    parent: AtomicUsize,
+    home: AtomicUsize,
+    record: Mutex<Record<S>>,
+    client: Mutex<ClientCell>,
+}
+
+impl<S> Entry<S> {
+    fn new() -> Self {
+        Entry {
+            word: AtomicUsize::new(0),
+            parent: AtomicUsize::new(0),
+            home: AtomicUsize::new(0),
+            record: Mutex::new(Record {
+                generation: 0,
+                open: false,
+                setting: None,
+                head: NIL,
+                pending: 0,
+                free: Vec::new(),
+            }),
+            client: Mutex::new(ClientCell {
+                generation: 0,
+                open: false,
+                client: ClientSession::default(),
+            }),
+        }
+    }
+}
+
+/// The table of sessions `S`-configured for async challenges, whose tokens
+/// carry a payload `P` (what the front end needs to finish a challenge).
+pub struct Sessions<S, P> {
+    entries: Chunks<Entry<S>>,
+    entry_pool: IndexPool,
+    key: usize,
+    slots: Chunks<Slot<P>>,
+    slot_pool: IndexPool,
+    slot_key: usize,
+    /// Serialises parent changes, so two of them cannot close a cycle together.
+    topology: Mutex<()>,
+}
+
+impl<S: Copy, P> Sessions<S, P> {
+    /// A table for up to `sessions` sessions and `tokens` pending tokens
+    /// (each capped to what a handle's index half can name on this target).
+    pub fn new(sessions: usize, tokens: usize) -> Self {
+        let (entries, slots) = (storage(sessions, 128), storage(tokens, 1024));
+        Sessions {
+            entry_pool: IndexPool::new(entries.capacity()),
+            entries,
+            key: handle::random_key(),
+            slot_pool: IndexPool::new(slots.capacity()),
+            slots,
+            slot_key: handle::random_key(),
+            topology: Mutex::new(()),
+        }
+    }
+
+    /// The live entry behind `id`, with its generation. Lock-free.
+    fn entry(&self, id: SessionId) -> Result<(&Entry<S>, usize)> {
+        let (index, generation) = handle::decode(id.0, self.key).ok_or(Error::InvalidArg)?;
+        let e = self.entries.get(index).ok_or(Error::InvalidArg)?;
+        if e.word.load(Ordering::Acquire) != generation << 1 | LIVE {
+            return Err(Error::InvalidArg);
+        }
+        Ok((e, generation))
+    }
+
+    /// Opens a session with `client` state; `home` is the front end's value
+    /// for it (see `Acting::home`).
+    pub fn open(&self, client: ClientSession, home: usize) -> Result<SessionId> {
+        let mut got = Vec::with_capacity(1);
+        self.entry_pool.take(1, &mut got)?;
+        let index = got[0] as usize;
+        let e = self.entries.get_or_init(index, Entry::new);
+        // Not live, and the index is ours alone: it came out of the pool.
+        let generation = e.word.load(Ordering::Relaxed) >> 1;
+        {
+            let mut r = e.record.lock();
+            r.generation = generation;
+            r.open = true;
+            r.setting = None;
+        }
+        {
+            let mut c = e.client.lock();
+            c.generation = generation;
+            c.open = true;
+            c.client = client;
+        }
+        e.parent.store(0, Ordering::Relaxed);
+        e.home.store(home, Ordering::Relaxed);
+        e.word.store(generation << 1 | LIVE, Ordering::Release);
+        Ok(SessionId(handle::encode(index, generation, self.key)))
+    }
+
+    /// Opens a copy of `src`: its client state, async setting and parent link
+    /// (not its pending tokens).
+    pub fn open_copy(&self, src: SessionId, home: usize) -> Result<SessionId> {
+        let (e, generation) = self.entry(src)?;
+        let client = {
+            let c = e.client.lock();
+            check_open(c.open, c.generation, generation)?;
+            c.client.clone()
+        };
+        let setting = {
+            let r = e.record.lock();
+            check_open(r.open, r.generation, generation)?;
+            r.setting
+        };
+        let parent = e.parent.load(Ordering::Acquire);
+        let id = self.open(client, home)?;
+        let (copy, _) = self.entry(id)?;
+        copy.record.lock().setting = setting;
+        copy.parent.store(parent, Ordering::Release);
+        Ok(id)
+    }
+
+    /// Closes `id` and revokes its pending tokens, returning their payloads
+    /// for the front end to finish (each exactly once: a token being claimed
+    /// concurrently is left to its claimer). `id` is invalid afterwards.
+    pub fn close(&self, id: SessionId) -> Result<Vec<P>> {
+        let (index, _) = handle::decode(id.0, self.key).ok_or(Error::InvalidArg)?;
+        let (e, generation) = self.entry(id)?;
+        let mut revoked = Vec::new();
+        let mut to_pool = Vec::new();
+        {
+            let mut r = e.record.lock();
+            check_open(r.open, r.generation, generation)?;
+            r.open = false;
+            r.setting = None;
+            // From here on lookups fail; nothing can be issued on the record.
+            e.word
+                .store(next_generation(generation) << 1, Ordering::Release);
+            let mut cur = std::mem::replace(&mut r.head, NIL);
+            r.pending = 0;
+            while cur != NIL {
+                let slot = self.listed_slot(cur);
+                let next = slot.next.load(Ordering::Relaxed);
+                slot.listed_on.store(0, Ordering::Relaxed);
+                if let Some(g) = slot.pending_generation() {
+                    if let Some(p) = slot.claim(g, id.0) {
+                        slot.release(g);
+                        revoked.push(p);
+                        to_pool.push(cur as u32);
+                    }
+                }
+                cur = next;
+            }
+            to_pool.append(&mut r.free);
+        }
+        self.slot_pool.give(to_pool);
+        {
+            let mut c = e.client.lock();
+            c.open = false;
+            c.client = ClientSession::default();
+        }
+        self.entry_pool.give([index as u32]);
+        Ok(revoked)
+    }
+
+    /// The session acting for `id`: its parent when one is set, else itself.
+    pub fn acting(&self, id: SessionId) -> Result<Acting> {
+        let (e, _) = self.entry(id)?;
+        let parent = e.parent.load(Ordering::Acquire);
+        if parent == 0 {
+            return Ok(Acting {
+                id,
+                home: e.home.load(Ordering::Relaxed),
+            });
+        }
+        let parent = SessionId(parent);
+        let (p, _) = self.entry(parent)?;
+        Ok(Acting {
+            id: parent,
+            home: p.home.load(Ordering::Relaxed),
+        })
+    }
+
+    /// Makes `child` act through `parent`. Refused (`InvalidArg`) when either
+    /// is not open or when `child` is `parent` or one of its ancestors.
+    pub fn set_parent(&self, child: SessionId, parent: SessionId) -> Result<()> {
+        let _serial = self.topology.lock();
+        let (c, _) = self.entry(child)?;
+        self.entry(parent)?;
+        let mut cur = parent;
+        // Bounded: links are only made here, one at a time, never into a cycle.
+        loop {
+            if cur == child {
+                return Err(Error::InvalidArg);
+            }
+            match self.entry(cur) {
+                Ok((e, _)) => match e.parent.load(Ordering::Acquire) {
+                    0 => break,
+                    up => cur = SessionId(up),
+                },
+                Err(_) => break,
+            }
+        }
+        c.parent.store(parent.0, Ordering::Release);
+        Ok(())
+    }
+
+    /// Runs `f` on the client state of the session acting for `id`, under
+    /// that session's client lock (never held while the caller's callbacks run).
+    pub fn with_client<R>(
+        &self,
+        id: SessionId,
+        f: impl FnOnce(&mut ClientSession) -> R,
+    ) -> Result<R> {
+        let acting = self.acting(id)?;
+        let (e, generation) = self.entry(acting.id)?;
+        let mut c = e.client.lock();
+        check_open(c.open, c.generation, generation)?;
+        Ok(f(&mut c.client))
+    }
+
+    /// Sets the async setting of the session acting for `id`.
+    pub fn configure(&self, id: SessionId, setting: S) -> Result<()> {
+        let acting = self.acting(id)?;
+        let (e, generation) = self.entry(acting.id)?;
+        let mut r = e.record.lock();
+        check_open(r.open, r.generation, generation)?;
+        r.setting = Some(setting);
+        Ok(())
+    }
+
+    /// Issues a token carrying `payload` on the session acting for `id`.
+    /// `InvalidOp` when that session has no async setting, `TooMany` when
+    /// every token slot is pending, `InvalidArg` when it is not open.
+    pub fn issue(&self, id: SessionId, payload: P) -> Result<Issued<S>> {
+        let acting = self.acting(id)?;
+        let (e, generation) = self.entry(acting.id)?;
+        let mut r = e.record.lock();
+        check_open(r.open, r.generation, generation)?;
+        let setting = r.setting.ok_or(Error::InvalidOp)?;
+        if r.free.is_empty() {
+            self.slot_pool.take(REFILL, &mut r.free)?;
+        }
+        let index = r.free.pop().ok_or(Error::Bug)? as usize;
+        let slot = self.slots.get_or_init(index, Slot::new);
+        let token = slot.fill(index, acting.id.0, payload, self.slot_key);
+        slot.prev.store(NIL, Ordering::Relaxed);
+        slot.next.store(r.head, Ordering::Relaxed);
+        if r.head != NIL {
+            self.listed_slot(r.head)
+                .prev
+                .store(index, Ordering::Relaxed);
+        }
+        r.head = index;
+        r.pending += 1;
+        slot.listed_on.store(acting.id.0, Ordering::Relaxed);
+        Ok(Issued {
+            token,
+            setting,
+            acting,
+        })
+    }
+
+    /// Consumes `token`, pending on the session acting for `id`, and returns
+    /// its payload. Of any number of concurrent claims of one token exactly
+    /// one succeeds; the rest, and any claim of an unknown, consumed, revoked,
+    /// foreign or forged token, get `InvalidArg` and change nothing.
+    pub fn claim(&self, id: SessionId, token: Token) -> Result<P> {
+        let acting = self.acting(id)?;
+        self.claim_on(acting.id, token)
+    }
+
+    /// As `claim`, with the owner given exactly (no parent resolution).
+    pub(crate) fn claim_on(&self, owner: SessionId, token: Token) -> Result<P> {
+        let (index, generation) =
+            handle::decode(token.raw(), self.slot_key).ok_or(Error::InvalidArg)?;
+        let slot = self.slots.get(index).ok_or(Error::InvalidArg)?;
+        let payload = slot.claim(generation, owner.0).ok_or(Error::InvalidArg)?;
+        self.retire(owner, index, slot, generation);
+        Ok(payload)
+    }
+
+    /// Takes a claimed slot off its owner's record and frees it.
+    fn retire(&self, owner: SessionId, index: usize, slot: &Slot<P>, generation: usize) {
+        if let Ok((e, owner_gen)) = self.entry(owner) {
+            let mut r = e.record.lock();
+            if r.open && r.generation == owner_gen {
+                if slot.listed_on.load(Ordering::Relaxed) == owner.0 {
+                    self.unlink(&mut r, slot);
+                }
+                slot.release(generation);
+                if r.free.len() < LOCAL_FREE_MAX {
+                    r.free.push(index as u32);
+                    return;
+                }
+                drop(r);
+                self.slot_pool.give([index as u32]);
+                return;
+            }
+        }
+        // The owner closed meanwhile; its close already took the slot off
+        // the list and left the slot to us.
+        slot.release(generation);
+        self.slot_pool.give([index as u32]);
+    }
+
+    fn unlink(&self, r: &mut Record<S>, slot: &Slot<P>) {
+        let (prev, next) = (
+            slot.prev.load(Ordering::Relaxed),
+            slot.next.load(Ordering::Relaxed),
+        );
+        if prev == NIL {
+            r.head = next;
+        } else {
+            self.listed_slot(prev).next.store(next, Ordering::Relaxed);
+        }
+        if next != NIL {
+            self.listed_slot(next).prev.store(prev, Ordering::Relaxed);
+        }
+        slot.listed_on.store(0, Ordering::Relaxed);
+        r.pending -= 1;
+    }
+
+    /// A slot on some record's list: it exists, its chunk was made at issue.
+    fn listed_slot(&self, index: usize) -> &Slot<P> {
+        self.slots
+            .get(index)
+            .expect("a listed slot was allocated when it was issued")
+    }
+
+    /// Tokens pending on the session acting for `id`.
+    pub fn pending(&self, id: SessionId) -> Result<usize> {
+        let acting = self.acting(id)?;
+        let (e, generation) = self.entry(acting.id)?;
+        let r = e.record.lock();
+        check_open(r.open, r.generation, generation)?;
+        Ok(r.pending)
+    }
+
+    /// Tokens pending over every session. A diagnostic: O(sessions).
+    pub fn live_tokens(&self) -> usize {
+        (0..self.entry_pool.high_water())
+            .filter_map(|i| self.entries.get(i))
+            .map(|e| {
+                let r = e.record.lock();
+                if r.open {
+                    r.pending
+                } else {
+                    0
+                }
+            })
+            .sum()
+    }
+}
+
+fn check_open(open: bool, generation: usize, expected: usize) -> Result<()> {
+    if open && generation == expected {
+        Ok(())
+    } else {
+        Err(Error::InvalidArg)
+    }
+}
+
+/// Chunked storage for `wanted` items, capped to what a handle can index.
+fn storage<T>(wanted: usize, chunk: usize) -> Chunks<T> {
+    let max = (LOW_MASK - 1) / chunk;
+    Chunks::new(wanted.div_ceil(chunk).clamp(1, max), chunk)
+}

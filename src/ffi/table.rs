@@ -1,0 +1,90 @@
+//! The C front end's instance of the core session table, what a C token
+//! carries, and the conversion from a `pjsip_auth_clt_sess` to its handle.
+//!
+//! `session` (lifecycle) and `async_auth` (the async API) both use this; they
+//! do not depend on each other.
+
+use super::auth_types::*;
+use super::cast::{try_ref, CPtr};
+use super::grp_lock::{pj_grp_lock_dec_ref, pj_grp_lock_t};
+use crate::auth::sessions::{SessionId, Sessions};
+use crate::status::{Error, Result};
+use once_cell::sync::Lazy;
+use std::os::raw::c_void;
+
+/// Marks an initialised `pjsip_auth_clt_sess` ("PJSHMSES").
+pub(crate) const MAGIC: u64 = 0x504A_5348_4D53_4553;
+
+/// An async setting as the table stores it.
+#[derive(Clone, Copy)]
+pub(crate) struct Setting(pub(crate) pjsip_auth_clt_async_setting);
+
+// SAFETY: the callback and user_data are opaque values handed back to the C
+// code that supplied them, documented as called from any thread.
+unsafe impl Send for Setting {}
+
+/// What a pending token carries: copies of the impl token's fields.
+pub(crate) struct Pending {
+    pub(crate) user_data: CPtr<c_void>,
+    pub(crate) send_impl: pjsip_auth_clt_async_impl_send,
+    pub(crate) abandon_impl: Option<pjsip_auth_clt_async_impl_abandon>,
+    pub(crate) grp_lock: CPtr<pj_grp_lock_t>,
+    pub(crate) impl_token: CPtr<pjsip_auth_clt_async_impl_token>,
+}
+
+/// Up to about a million sessions and a million pending tokens on 64-bit
+/// targets (65,535 of each on 32-bit); storage grows on demand.
+pub(crate) static SESSIONS: Lazy<Sessions<Setting, Pending>> =
+    Lazy::new(|| Sessions::new(1 << 20, 1 << 20));
+
+const SIGNATURE: [u8; 4] = *b"AUTH";
+
+impl Pending {
+    /// Writes "AUTH" into the impl token's signature: the token is pending.
+    pub(crate) fn mark_pending(&self) {
+        // SAFETY: the owner keeps the impl token valid until its token ends
+        // (documented on pjsip_auth_clt_async_impl_on_challenge).
+        unsafe { std::ptr::addr_of_mut!((*self.impl_token.0).signature).write(SIGNATURE) };
+    }
+
+    /// Zeroes the impl token's signature: the token has ended.
+    pub(crate) fn mark_ended(&self) {
+        // SAFETY: as in mark_pending; this runs once, by the token's single
+        // claimer, before the group lock reference is dropped.
+        unsafe { std::ptr::addr_of_mut!((*self.impl_token.0).signature).write([0; 4]) };
+    }
+
+    /// Drops the reference the token held.
+    pub(crate) fn drop_reference(&self) {
+        if !self.grp_lock.0.is_null() {
+            // SAFETY: the owner gave this token one reference on a live group lock.
+            unsafe { pj_grp_lock_dec_ref(self.grp_lock.0) };
+        }
+    }
+
+    /// Ends an abandoned or revoked token: abandon_impl (if any) with `sess`,
+    /// then the reference.
+    pub(crate) fn abandon(self, sess: *mut pjsip_auth_clt_sess) {
+        self.mark_ended();
+        if let Some(abandon) = self.abandon_impl {
+            // SAFETY: the owner's callback with the values it supplied; no lock held.
+            unsafe { abandon(sess, self.user_data.0) };
+        }
+        self.drop_reference();
+    }
+}
+
+/// The handle inside a C session, or `InvalidArg` for NULL or a struct that
+/// was never initialised (or was de-initialised).
+///
+/// # Safety
+/// A non-NULL `sess` must point to a readable `pjsip_auth_clt_sess`.
+pub(crate) unsafe fn session_id(sess: *const pjsip_auth_clt_sess) -> Result<SessionId> {
+    // SAFETY: forwarded from the caller.
+    let s = unsafe { try_ref(sess) }?;
+    if s._magic != MAGIC {
+        return Err(Error::InvalidArg);
+    }
+    // A value this library wrote from a usize; anything else fails lookup.
+    Ok(SessionId::from_raw(s._handle as usize))
+}
