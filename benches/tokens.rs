@@ -4,6 +4,8 @@
 //! `cargo bench --bench tokens`
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use pjsip_auth_shim::auth::session::ClientSession;
+use pjsip_auth_shim::auth::sessions::Sessions;
 use pjsip_auth_shim::ffi::async_auth::*;
 use pjsip_auth_shim::ffi::auth_types::*;
 use pjsip_auth_shim::ffi::msg::{
@@ -100,6 +102,16 @@ impl Fixture {
 }
 
 fn bench(c: &mut Criterion) {
+    // The core protocol alone (no C conversion, no callback), for comparison.
+    let table: Sessions<u32, u64> = Sessions::new(16, 1 << 16);
+    let id = table.open(ClientSession::default(), 0).unwrap();
+    table.configure(id, 1).unwrap();
+    c.bench_function("core issue+claim", |b| {
+        b.iter(|| {
+            let t = table.issue(id, 5).unwrap().token;
+            black_box(table.claim(id, t).unwrap())
+        })
+    });
     let mut f = Fixture::new();
     c.bench_function("token issue+send", |b| {
         b.iter(|| {

@@ -23,6 +23,15 @@ impl<T> Mutex<T> {
     }
 }
 
+/// The per-session record lock of the token hot path: a spin lock (one
+/// atomic swap to take, a plain store to give back) that yields the thread
+/// while another holds it. Its critical sections are a few loads and stores
+/// and never call out.
+#[cfg(not(loom))]
+pub(crate) type SpinMutex<T> = spin::mutex::SpinMutex<T, spin::relax::Yield>;
+#[cfg(loom)]
+pub(crate) type SpinMutex<T> = Mutex<T>;
+
 /// A cell whose accesses the caller synchronises by a stated invariant, with
 /// loom's closure API so that loom can check those accesses too.
 #[cfg(loom)]

@@ -46,7 +46,7 @@ impl<S: Copy, P> Sessions<S, P> {
         if callback(&issued) {
             return Ok(Outcome::Handled);
         }
-        Ok(match self.claim_on(issued.acting.id, issued.token) {
+        Ok(match self.claim_exact(issued.acting.id, issued.token) {
             Ok(payload) => Outcome::Declined(payload),
             // Consumed inside the callback (or revoked): that consumer
             // finished it and dropped the reference.

@@ -28,7 +28,7 @@
 use super::session::ClientSession;
 use crate::handle::{self, next_generation, Chunks, IndexPool, LOW_MASK};
 use crate::status::{Error, Result};
-use crate::sync::{AtomicUsize, Mutex, Ordering};
+use crate::sync::{AtomicUsize, Mutex, Ordering, SpinMutex};
 use crate::token::{Slot, Token, NIL};
 
 /// Token slots a session takes from the global pool at a time.
@@ -97,7 +97,7 @@ struct Entry<S> {
     /// Raw id of the parent, or 0.
     parent: AtomicUsize,
     home: AtomicUsize,
-    record: Mutex<Record<S>>,
+    record: SpinMutex<Record<S>>,
     client: Mutex<ClientCell>,
 }
 
@@ -107,7 +107,7 @@ impl<S> Entry<S> {
             word: AtomicUsize::new(0),
             parent: AtomicUsize::new(0),
             home: AtomicUsize::new(0),
-            record: Mutex::new(Record {
+            record: SpinMutex::new(Record {
                 generation: 0,
                 open: false,
                 setting: None,
@@ -257,20 +257,22 @@ impl<S: Copy, P> Sessions<S, P> {
 
     /// The session acting for `id`: its parent when one is set, else itself.
     pub fn acting(&self, id: SessionId) -> Result<Acting> {
-        let (e, _) = self.entry(id)?;
-        let parent = e.parent.load(Ordering::Acquire);
-        if parent == 0 {
-            return Ok(Acting {
-                id,
-                home: e.home.load(Ordering::Relaxed),
-            });
-        }
-        let parent = SessionId(parent);
-        let (p, _) = self.entry(parent)?;
-        Ok(Acting {
-            id: parent,
-            home: p.home.load(Ordering::Relaxed),
-        })
+        self.acting_entry(id).map(|(acting, _, _)| acting)
+    }
+
+    /// `acting`, with the acting session's entry and generation.
+    fn acting_entry(&self, id: SessionId) -> Result<(Acting, &Entry<S>, usize)> {
+        let (e, generation) = self.entry(id)?;
+        let (id, e, generation) = match e.parent.load(Ordering::Acquire) {
+            0 => (id, e, generation),
+            parent => {
+                let parent = SessionId(parent);
+                let (p, g) = self.entry(parent)?;
+                (parent, p, g)
+            }
+        };
+        let home = e.home.load(Ordering::Relaxed);
+        Ok((Acting { id, home }, e, generation))
     }
 
     /// Makes `child` act through `parent`. Refused (`InvalidArg`) when either
@@ -304,8 +306,7 @@ impl<S: Copy, P> Sessions<S, P> {
         id: SessionId,
         f: impl FnOnce(&mut ClientSession) -> R,
     ) -> Result<R> {
-        let acting = self.acting(id)?;
-        let (e, generation) = self.entry(acting.id)?;
+        let (_, e, generation) = self.acting_entry(id)?;
         let mut c = e.client.lock();
         check_open(c.open, c.generation, generation)?;
         Ok(f(&mut c.client))
@@ -313,8 +314,7 @@ impl<S: Copy, P> Sessions<S, P> {
 
     /// Sets the async setting of the session acting for `id`.
     pub fn configure(&self, id: SessionId, setting: S) -> Result<()> {
-        let acting = self.acting(id)?;
-        let (e, generation) = self.entry(acting.id)?;
+        let (_, e, generation) = self.acting_entry(id)?;
         let mut r = e.record.lock();
         check_open(r.open, r.generation, generation)?;
         r.setting = Some(setting);
@@ -325,8 +325,7 @@ impl<S: Copy, P> Sessions<S, P> {
     /// `InvalidOp` when that session has no async setting, `TooMany` when
     /// every token slot is pending, `InvalidArg` when it is not open.
     pub fn issue(&self, id: SessionId, payload: P) -> Result<Issued<S>> {
-        let acting = self.acting(id)?;
-        let (e, generation) = self.entry(acting.id)?;
+        let (acting, e, generation) = self.acting_entry(id)?;
         let mut r = e.record.lock();
         check_open(r.open, r.generation, generation)?;
         let setting = r.setting.ok_or(Error::InvalidOp)?;
@@ -358,24 +357,45 @@ impl<S: Copy, P> Sessions<S, P> {
     /// one succeeds; the rest, and any claim of an unknown, consumed, revoked,
     /// foreign or forged token, get `InvalidArg` and change nothing.
     pub fn claim(&self, id: SessionId, token: Token) -> Result<P> {
-        let acting = self.acting(id)?;
-        self.claim_on(acting.id, token)
+        let (acting, e, generation) = self.acting_entry(id)?;
+        self.claim_on(acting.id, e, generation, token)
     }
 
     /// As `claim`, with the owner given exactly (no parent resolution).
-    pub(crate) fn claim_on(&self, owner: SessionId, token: Token) -> Result<P> {
+    pub(crate) fn claim_exact(&self, owner: SessionId, token: Token) -> Result<P> {
+        let (e, generation) = self.entry(owner)?;
+        self.claim_on(owner, e, generation, token)
+    }
+
+    fn claim_on(
+        &self,
+        owner: SessionId,
+        e: &Entry<S>,
+        owner_gen: usize,
+        token: Token,
+    ) -> Result<P> {
         let (index, generation) =
             handle::decode(token.raw(), self.slot_key).ok_or(Error::InvalidArg)?;
         let slot = self.slots.get(index).ok_or(Error::InvalidArg)?;
         let payload = slot.claim(generation, owner.0).ok_or(Error::InvalidArg)?;
-        self.retire(owner, index, slot, generation);
+        self.retire(owner, e, owner_gen, index, slot, generation);
         Ok(payload)
     }
 
     /// Takes a claimed slot off its owner's record and frees it.
-    fn retire(&self, owner: SessionId, index: usize, slot: &Slot<P>, generation: usize) {
-        if let Ok((e, owner_gen)) = self.entry(owner) {
+    fn retire(
+        &self,
+        owner: SessionId,
+        e: &Entry<S>,
+        owner_gen: usize,
+        index: usize,
+        slot: &Slot<P>,
+        generation: usize,
+    ) {
+        {
             let mut r = e.record.lock();
+            // Checked under the lock: the owner may have closed (and the entry
+            // been reused) since the lookup.
             if r.open && r.generation == owner_gen {
                 if slot.listed_on.load(Ordering::Relaxed) == owner.0 {
                     self.unlink(&mut r, slot);
@@ -422,8 +442,7 @@ impl<S: Copy, P> Sessions<S, P> {
 
     /// Tokens pending on the session acting for `id`.
     pub fn pending(&self, id: SessionId) -> Result<usize> {
-        let acting = self.acting(id)?;
-        let (e, generation) = self.entry(acting.id)?;
+        let (_, e, generation) = self.acting_entry(id)?;
         let r = e.record.lock();
         check_open(r.open, r.generation, generation)?;
         Ok(r.pending)
@@ -457,4 +476,105 @@ fn check_open(open: bool, generation: usize, expected: usize) -> Result<()> {
 fn storage<T>(wanted: usize, chunk: usize) -> Chunks<T> {
     let max = (LOW_MASK - 1) / chunk;
     Chunks::new(wanted.div_ceil(chunk).clamp(1, max), chunk)
+}
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    //! Model checking of the real table code (loom's atomics, mutexes and
+    //! cells are swapped in by `crate::sync`):
+    //! `RUSTFLAGS="--cfg loom" cargo test --release --lib auth::sessions::loom_tests`.
+    use super::*;
+    use loom::sync::Arc;
+    use loom::thread;
+
+    fn table() -> Arc<Sessions<u8, u32>> {
+        Arc::new(Sessions::new(4, 4))
+    }
+
+    fn open(t: &Sessions<u8, u32>) -> SessionId {
+        let id = t.open(ClientSession::default(), 0).unwrap();
+        t.configure(id, 1).unwrap();
+        id
+    }
+
+    /// Two consumers race on one token: exactly one gets it.
+    #[test]
+    fn two_claims_one_winner() {
+        loom::model(|| {
+            let t = table();
+            let a = open(&t);
+            let tok = t.issue(a, 42).unwrap().token;
+            let t2 = t.clone();
+            let other = thread::spawn(move || t2.claim(a, tok).ok());
+            let mine = t.claim(a, tok).ok();
+            let theirs = other.join().unwrap();
+            assert_eq!(
+                usize::from(mine.is_some()) + usize::from(theirs.is_some()),
+                1
+            );
+            assert_eq!(mine.or(theirs), Some(42));
+            assert_eq!(t.live_tokens(), 0);
+        });
+    }
+
+    /// Issue races close: a token issued is revoked by the close, or the
+    /// issue fails; never a token left pending on a closed session.
+    fn issue_races_close(with_parent: bool) {
+        loom::model(move || {
+            let t = table();
+            let owner = open(&t);
+            let via = if with_parent {
+                let child = t.open(ClientSession::default(), 0).unwrap();
+                t.set_parent(child, owner).unwrap();
+                child
+            } else {
+                owner
+            };
+            let t2 = t.clone();
+            let issuer = thread::spawn(move || t2.issue(via, 7).ok().map(|i| i.token));
+            let revoked = t.close(owner).unwrap();
+            let issued = issuer.join().unwrap();
+            match issued {
+                Some(tok) => {
+                    assert_eq!(revoked, vec![7], "issued before close: revoked by it");
+                    assert!(t.claim(via, tok).is_err());
+                }
+                None => assert!(revoked.is_empty()),
+            }
+            assert_eq!(t.live_tokens(), 0);
+        });
+    }
+
+    #[test]
+    fn issue_races_close_without_parent() {
+        issue_races_close(false);
+    }
+
+    #[test]
+    fn issue_through_child_races_parent_close() {
+        issue_races_close(true);
+    }
+
+    /// A consumer races the owner's close, and the freed slot is reused by
+    /// another session: the token ends exactly once, and the stale token
+    /// never reaches the new one.
+    #[test]
+    fn claim_races_close_and_reuse() {
+        loom::model(|| {
+            let t = table();
+            let a = open(&t);
+            let tok = t.issue(a, 1).unwrap().token;
+            let t2 = t.clone();
+            let consumer = thread::spawn(move || t2.claim(a, tok).ok());
+            let revoked = t.close(a).unwrap();
+            let b = open(&t);
+            let fresh = t.issue(b, 2).unwrap().token;
+            let consumed = consumer.join().unwrap();
+            assert_eq!(revoked.len() + usize::from(consumed.is_some()), 1);
+            assert!(consumed.is_none() || consumed == Some(1));
+            assert_eq!(t.claim(b, tok), Err(Error::InvalidArg));
+            assert_eq!(t.claim(b, fresh), Ok(2));
+            assert_eq!(t.live_tokens(), 0);
+        });
+    }
 }

@@ -1,0 +1,289 @@
+//! The core session table and async protocol (`auth::sessions`,
+//! `auth::async_challenge`), without C: handles, parents, issue/claim/close,
+//! and races between them on real threads.
+
+use pjsip_auth_shim::auth::async_challenge::Outcome;
+use pjsip_auth_shim::auth::session::ClientSession;
+use pjsip_auth_shim::auth::sessions::{SessionId, Sessions};
+use pjsip_auth_shim::status::Error;
+use pjsip_auth_shim::token::Token;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Barrier};
+
+type Table = Sessions<u32, u64>;
+
+fn open(t: &Table) -> SessionId {
+    let id = t.open(ClientSession::default(), 0).unwrap();
+    t.configure(id, 7).unwrap();
+    id
+}
+
+#[test]
+fn a_token_is_claimed_once_on_its_own_session() {
+    let t = Table::new(16, 64);
+    let (a, b) = (open(&t), open(&t));
+    let issued = t.issue(a, 42).unwrap();
+    assert_eq!(issued.setting, 7);
+    assert_eq!(issued.acting.id, a);
+    assert_eq!(t.pending(a), Ok(1));
+    assert_eq!(t.claim(b, issued.token), Err(Error::InvalidArg), "foreign");
+    assert_eq!(t.claim(a, issued.token), Ok(42));
+    assert_eq!(t.claim(a, issued.token), Err(Error::InvalidArg), "reused");
+    assert_eq!(t.pending(a), Ok(0));
+    assert_eq!(t.live_tokens(), 0);
+}
+
+#[test]
+fn forged_random_and_stale_values_are_refused() {
+    let t = Table::new(4, 64);
+    let a = open(&t);
+    let first = t.issue(a, 1).unwrap().token;
+    t.claim(a, first).unwrap();
+    let live = t.issue(a, 2).unwrap().token;
+    assert_ne!(first, live);
+    assert_eq!(t.claim(a, first), Err(Error::InvalidArg), "stale");
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    for _ in 0..100_000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let raw = x as usize;
+        if raw != live.raw() {
+            assert!(t.claim(a, Token::from_raw(raw)).is_err());
+        }
+    }
+    for raw in [
+        0,
+        usize::MAX,
+        live.raw() + 1,
+        live.raw() ^ (1 << (usize::BITS / 2)),
+    ] {
+        assert_eq!(t.claim(a, Token::from_raw(raw)), Err(Error::InvalidArg));
+    }
+    assert_eq!(t.claim(a, live), Ok(2));
+}
+
+#[test]
+fn closed_and_never_opened_sessions_are_errors() {
+    let t = Table::new(4, 16);
+    let a = open(&t);
+    assert_eq!(t.close(a), Ok(vec![]));
+    assert_eq!(t.close(a), Err(Error::InvalidArg));
+    assert_eq!(t.issue(a, 1).unwrap_err(), Error::InvalidArg);
+    assert_eq!(t.pending(a), Err(Error::InvalidArg));
+    assert_eq!(t.with_client(a, |_| ()), Err(Error::InvalidArg));
+    // The slot is reused with a new generation: the old id stays dead.
+    let b = open(&t);
+    assert_ne!(a, b);
+    assert_eq!(t.pending(a), Err(Error::InvalidArg));
+    for raw in [0, 1, usize::MAX, b.raw() ^ 1] {
+        assert!(t.pending(SessionId::from_raw(raw)).is_err());
+    }
+}
+
+#[test]
+fn issue_without_a_setting_is_an_invalid_op() {
+    let t = Table::new(4, 16);
+    let a = t.open(ClientSession::default(), 0).unwrap();
+    assert_eq!(t.issue(a, 1).unwrap_err(), Error::InvalidOp);
+    assert_eq!(t.live_tokens(), 0);
+}
+
+#[test]
+fn close_revokes_exactly_the_pending_tokens() {
+    let t = Table::new(4, 4096);
+    let (a, b) = (open(&t), open(&t));
+    let mine: Vec<_> = (0..100).map(|i| t.issue(a, i).unwrap().token).collect();
+    let theirs = t.issue(b, 1000).unwrap().token;
+    for tok in &mine[..40] {
+        t.claim(a, *tok).unwrap();
+    }
+    let mut revoked = t.close(a).unwrap();
+    revoked.sort();
+    assert_eq!(revoked, (40..100).collect::<Vec<u64>>());
+    assert!(mine.iter().all(|tok| t.claim(a, *tok).is_err()));
+    assert_eq!(t.live_tokens(), 1);
+    assert_eq!(t.claim(b, theirs), Ok(1000));
+}
+
+#[test]
+fn capacity_is_enforced_with_too_many_and_recovers() {
+    let t = Table::new(2, 1024);
+    let a = open(&t);
+    let mut n = 0;
+    let err = loop {
+        match t.issue(a, n) {
+            Ok(_) => n += 1,
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(err, Error::TooMany);
+    assert_eq!(n, 1024);
+    assert_eq!(t.close(a).unwrap().len(), 1024);
+    let b = open(&t);
+    assert!(t.issue(b, 0).is_ok(), "slots came back at close");
+}
+
+#[test]
+fn parents_act_for_children_and_cycles_are_refused() {
+    let t = Table::new(8, 64);
+    let (p, c, other) = (open(&t), open(&t), open(&t));
+    assert_eq!(t.set_parent(c, c), Err(Error::InvalidArg));
+    t.set_parent(c, p).unwrap();
+    assert_eq!(t.set_parent(p, c), Err(Error::InvalidArg), "two-cycle");
+    t.set_parent(c, other).unwrap(); // re-parenting without a cycle is fine
+    t.set_parent(c, p).unwrap();
+    let (x, y, z) = (open(&t), open(&t), open(&t));
+    t.set_parent(x, y).unwrap();
+    t.set_parent(y, z).unwrap();
+    assert_eq!(t.set_parent(z, x), Err(Error::InvalidArg), "three-cycle");
+    let issued = t.issue(c, 5).unwrap();
+    assert_eq!(issued.acting.id, p, "issued on the parent");
+    assert_eq!(t.pending(p), Ok(1));
+    assert_eq!(t.claim(other, issued.token), Err(Error::InvalidArg));
+    assert_eq!(t.claim(c, issued.token), Ok(5), "claimed through the child");
+    t.issue(c, 6).unwrap();
+    assert_eq!(t.close(p), Ok(vec![6]), "the parent's close revokes it");
+    assert_eq!(t.issue(c, 7).unwrap_err(), Error::InvalidArg, "parent gone");
+}
+
+#[test]
+fn the_protocol_takes_back_a_declined_token_and_not_a_consumed_one() {
+    let t = Table::new(4, 64);
+    let a = open(&t);
+    assert_eq!(t.challenge(a, 1, |_| false), Ok(Outcome::Declined(1)));
+    assert_eq!(t.challenge(a, 2, |_| true), Ok(Outcome::Handled));
+    assert_eq!(t.pending(a), Ok(1));
+    let got = std::cell::Cell::new(None);
+    let outcome = t.challenge(a, 3, |i| {
+        got.set(t.claim(a, i.token).ok());
+        false
+    });
+    assert_eq!(
+        outcome,
+        Ok(Outcome::Handled),
+        "consumed inside the callback"
+    );
+    assert_eq!(got.get(), Some(3));
+    let outcome = t.challenge(a, 4, |_| {
+        assert_eq!(t.close(a).unwrap().len(), 2);
+        false
+    });
+    assert_eq!(outcome, Ok(Outcome::Handled), "revoked inside the callback");
+    assert_eq!(t.live_tokens(), 0);
+}
+
+/// One thread issues tokens on a session (directly or through a child) while
+/// another closes it: every issued token ends exactly once, by the issuer's
+/// own claim or by the close, and none is issued after close returned.
+fn issue_races_close(with_parent: bool) {
+    let t = Arc::new(Table::new(64, 1 << 16));
+    let mut stranded = 0;
+    for _round in 0..300 {
+        let owner = open(&t);
+        let via = if with_parent {
+            let child = open(&t);
+            t.set_parent(child, owner).unwrap();
+            child
+        } else {
+            owner
+        };
+        let start = Arc::new(Barrier::new(3));
+        let closed = Arc::new(AtomicBool::new(false));
+        let issuer = {
+            let (t, start, closed) = (t.clone(), start.clone(), closed.clone());
+            std::thread::spawn(move || {
+                start.wait();
+                let (mut issued, mut claimed) = (Vec::new(), 0u64);
+                for i in 0..20_000 {
+                    let was_closed = closed.load(Ordering::Acquire);
+                    match t.issue(via, i) {
+                        Ok(x) => {
+                            assert!(!was_closed, "issued after close returned");
+                            if i % 3 == 0 && t.claim(via, x.token).is_ok() {
+                                claimed += 1;
+                            } else {
+                                issued.push(i);
+                            }
+                        }
+                        Err(e) => {
+                            assert_eq!(e, Error::InvalidArg);
+                            break;
+                        }
+                    }
+                }
+                (issued, claimed)
+            })
+        };
+        let closer = {
+            let (t, start, closed) = (t.clone(), start.clone(), closed.clone());
+            std::thread::spawn(move || {
+                start.wait();
+                std::thread::yield_now();
+                let revoked = t.close(owner).unwrap();
+                closed.store(true, Ordering::Release);
+                revoked
+            })
+        };
+        start.wait();
+        let (kept, _claimed) = issuer.join().unwrap();
+        let mut revoked = closer.join().unwrap();
+        revoked.sort();
+        // Every token the issuer kept pending was revoked, and nothing else.
+        if revoked != kept {
+            stranded += 1;
+        }
+        if with_parent {
+            t.close(via).unwrap();
+        }
+    }
+    assert_eq!(stranded, 0, "rounds with a token not revoked exactly once");
+    assert_eq!(t.live_tokens(), 0);
+}
+
+#[test]
+fn issue_racing_close_strands_nothing() {
+    issue_races_close(false);
+}
+
+#[test]
+fn issue_through_a_child_racing_the_parents_close_strands_nothing() {
+    issue_races_close(true);
+}
+
+/// Many threads consume every token at once while the owner closes midway:
+/// each token has exactly one winner among consumers and the close.
+#[test]
+fn consumers_racing_close_end_each_token_once() {
+    let t = Arc::new(Table::new(16, 1 << 16));
+    for _round in 0..50 {
+        let a = open(&t);
+        let tokens: Arc<Vec<Token>> =
+            Arc::new((0..500).map(|i| t.issue(a, i).unwrap().token).collect());
+        let wins: Arc<Vec<AtomicUsize>> = Arc::new((0..500).map(|_| AtomicUsize::new(0)).collect());
+        let start = Arc::new(Barrier::new(5));
+        let consumers: Vec<_> = (0..4)
+            .map(|k| {
+                let (t, tokens, wins, start) =
+                    (t.clone(), tokens.clone(), wins.clone(), start.clone());
+                std::thread::spawn(move || {
+                    start.wait();
+                    for (i, tok) in tokens.iter().enumerate() {
+                        if k == 3 && i == 250 {
+                            for p in t.close(a).unwrap_or_default() {
+                                wins[p as usize].fetch_add(1, Ordering::Relaxed);
+                            }
+                        }
+                        if let Ok(p) = t.claim(a, *tok) {
+                            wins[p as usize].fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                })
+            })
+            .collect();
+        start.wait();
+        consumers.into_iter().for_each(|h| h.join().unwrap());
+        assert!(wins.iter().all(|w| w.load(Ordering::Relaxed) == 1));
+        assert_eq!(t.live_tokens(), 0);
+    }
+}
