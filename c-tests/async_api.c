@@ -274,6 +274,20 @@ static void test_parent_session(void)
     CHECK_STATUS(pjsip_auth_clt_init(&child, NULL, NULL, 0), PJ_SUCCESS);
     CHECK_STATUS(pjsip_auth_clt_set_parent(&child, &parent), PJ_SUCCESS);
     CHECK_STATUS(pjsip_auth_clt_set_parent(&child, &child), PJ_EINVAL);
+    /* cycles are refused, and leave the links as they were */
+    CHECK_STATUS(pjsip_auth_clt_set_parent(&parent, &child), PJ_EINVAL);
+    {
+        pjsip_auth_clt_sess x, y, z;
+        CHECK_STATUS(pjsip_auth_clt_init(&x, NULL, NULL, 0), PJ_SUCCESS);
+        CHECK_STATUS(pjsip_auth_clt_init(&y, NULL, NULL, 0), PJ_SUCCESS);
+        CHECK_STATUS(pjsip_auth_clt_init(&z, NULL, NULL, 0), PJ_SUCCESS);
+        CHECK_STATUS(pjsip_auth_clt_set_parent(&x, &y), PJ_SUCCESS);
+        CHECK_STATUS(pjsip_auth_clt_set_parent(&y, &z), PJ_SUCCESS);
+        CHECK_STATUS(pjsip_auth_clt_set_parent(&z, &x), PJ_EINVAL);
+        CHECK_STATUS(pjsip_auth_clt_deinit(&x), PJ_SUCCESS);
+        CHECK_STATUS(pjsip_auth_clt_deinit(&y), PJ_SUCCESS);
+        CHECK_STATUS(pjsip_auth_clt_deinit(&z), PJ_SUCCESS);
+    }
     owner_init(&o, glock);
     CHECK_STATUS(challenge(&child, &o, tdata, rdata), PJ_SUCCESS);
     CHECK(cp_ctx.sess_seen == &parent);

@@ -92,7 +92,7 @@ typedef struct cb_ctx {
     int calls;
 } cb_ctx_t;
 
-static pj_bool_t on_challenge(pjsip_auth_clt_sess *sess, void *token,
+static inline pj_bool_t on_challenge(pjsip_auth_clt_sess *sess, void *token,
                               const pjsip_auth_clt_async_on_chal_param *param)
 {
     cb_ctx_t *ctx = (cb_ctx_t *)param->user_data;
@@ -153,7 +153,7 @@ static pjsip_rx_data *make_challenge(void)
     return r;
 }
 
-static void configure(pjsip_auth_clt_sess *sess, cb_ctx_t *ctx)
+static inline void configure(pjsip_auth_clt_sess *sess, cb_ctx_t *ctx)
 {
     pjsip_auth_clt_async_setting opt;
     memset(&opt, 0, sizeof(opt));
