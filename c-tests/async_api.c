@@ -1,6 +1,7 @@
 /* Every promise of API.md section 5 except the thread race (async_race.c),
  * through the header only. */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include "async_fixture.h"
 
@@ -94,7 +95,7 @@ static void test_deferred_send_from_thread(void)
     CHECK_STATUS(pjsip_auth_clt_deinit(&s), PJ_SUCCESS);
 }
 
-static unsigned long next_random(unsigned long *x)
+static uintptr_t next_random(uintptr_t *x)
 {
     *x ^= *x << 13;
     *x ^= *x >> 7;
@@ -107,7 +108,10 @@ static void test_forged_and_random_tokens(void)
     pjsip_auth_clt_sess s, other;
     cb_ctx_t ctx, ctx2;
     owner_t o;
-    unsigned long x = 0x9E3779B97F4A7C15UL;
+    /* Pointer-sized on every target (truncated on 32-bit, on purpose). */
+    uintptr_t x = (uintptr_t)0x9E3779B97F4A7C15ULL;
+    /* The lowest bit of a token's generation half. */
+    const uintptr_t gen_bit = (uintptr_t)1 << (sizeof(void *) * 4);
     int i;
     new_session(&s, &ctx, CB_KEEP);
     new_session(&other, &ctx2, CB_KEEP);
@@ -118,10 +122,10 @@ static void test_forged_and_random_tokens(void)
     CHECK_STATUS(pjsip_auth_clt_async_send_req(&s, &o.impl, tdata), PJ_EINVAL);
     CHECK_STATUS(pjsip_auth_clt_async_abandon(&s, &o.impl), PJ_EINVAL);
     /* Near misses and random values. */
-    CHECK_STATUS(pjsip_auth_clt_async_abandon(&s, (void *)((unsigned long)ctx.token + 1)), PJ_EINVAL);
-    CHECK_STATUS(pjsip_auth_clt_async_abandon(&s, (void *)((unsigned long)ctx.token ^ (1UL << 40))), PJ_EINVAL);
+    CHECK_STATUS(pjsip_auth_clt_async_abandon(&s, (void *)((uintptr_t)ctx.token + 1)), PJ_EINVAL);
+    CHECK_STATUS(pjsip_auth_clt_async_abandon(&s, (void *)((uintptr_t)ctx.token ^ gen_bit)), PJ_EINVAL);
     CHECK_STATUS(pjsip_auth_clt_async_abandon(&s, (void *)1), PJ_EINVAL);
-    CHECK_STATUS(pjsip_auth_clt_async_abandon(&s, (void *)~0UL), PJ_EINVAL);
+    CHECK_STATUS(pjsip_auth_clt_async_abandon(&s, (void *)~(uintptr_t)0), PJ_EINVAL);
     for (i = 0; i < 100000; i++) {
         void *forged = (void *)next_random(&x);
         if (forged == ctx.token)
