@@ -13,6 +13,7 @@ pub mod endpoint;
 pub mod ffi;
 pub mod grp_lock;
 pub mod pool;
+pub mod regc;
 pub mod sip;
 pub mod status;
 pub mod token;
