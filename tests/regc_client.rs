@@ -17,6 +17,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// What a report said: (status, code, expiration, is_unreg).
+type Seen = (Result<(), Error>, u16, Option<u32>, bool);
+/// What the registrar saw: (CSeq, Call-ID, had X-Auth, Expires, when).
+type Arrival = (u32, String, bool, String, Instant);
+
 #[derive(Clone)]
 struct Req(Arc<Mutex<SipMessage>>);
 
@@ -35,7 +40,7 @@ enum Mode {
 
 struct TestHooks {
     mode: Mutex<Mode>,
-    reports: Mutex<Vec<(Result<(), Error>, u16, Option<u32>, bool)>>,
+    reports: Mutex<Vec<Seen>>,
     deferred: Mutex<Option<(Pending<TestHooks>, Req)>>,
     challenges: AtomicUsize,
 }
@@ -78,7 +83,7 @@ impl Hooks for TestHooks {
 struct Registrar {
     ep: Arc<Endpoint>,
     addr: SocketAddr,
-    seen: Arc<Mutex<Vec<(u32, String, bool, String, Instant)>>>,
+    seen: Arc<Mutex<Vec<Arrival>>>,
 }
 
 fn registrar(grant: u32) -> Registrar {
