@@ -164,17 +164,24 @@ static void test_busy_and_refresh(void)
     CHECK_STATUS(pjsip_regc_destroy(r), PJ_SUCCESS);
 }
 
-static void test_destroy_stops_refresh(void)
+/* One REGISTER answered 200 (granted 2 s); the client is returned. */
+static pjsip_regc *register_once(pj_bool_t autoreg)
 {
     pjsip_regc *r;
     pjsip_tx_data *t = NULL;
-    int never = 0;
     reset();
     r = new_regc();
-    CHECK_STATUS(pjsip_regc_register(r, PJ_TRUE, &t), PJ_SUCCESS);
+    CHECK_STATUS(pjsip_regc_register(r, autoreg, &t), PJ_SUCCESS);
     CHECK_STATUS(pjsip_regc_send(r, t), PJ_SUCCESS);
     pump_until(&ncbs, 1, 3000);
-    CHECK(ncbs == 1 && cbs[0].code == 200 && nregs == 1);
+    CHECK(ncbs == 1 && cbs[0].code == 200 && cbs[0].expiration == 2 && nregs == 1);
+    return r;
+}
+
+static void test_destroy_stops_refresh(void)
+{
+    int never = 0;
+    pjsip_regc *r = register_once(PJ_TRUE);
     /* (4) the refresh is armed; destroying the client disarms it. */
     CHECK_STATUS(pjsip_regc_destroy(r), PJ_SUCCESS);
     pump_until(&never, 1, 2500);
@@ -183,15 +190,8 @@ static void test_destroy_stops_refresh(void)
 
 static void test_no_autoreg_no_refresh(void)
 {
-    pjsip_regc *r;
-    pjsip_tx_data *t = NULL;
     int never = 0;
-    reset();
-    r = new_regc();
-    CHECK_STATUS(pjsip_regc_register(r, PJ_FALSE, &t), PJ_SUCCESS);
-    CHECK_STATUS(pjsip_regc_send(r, t), PJ_SUCCESS);
-    pump_until(&ncbs, 1, 3000);
-    CHECK(ncbs == 1 && cbs[0].code == 200);
+    pjsip_regc *r = register_once(PJ_FALSE);
     pump_until(&never, 1, 2500);
     CHECK(nregs == 1 && ncbs == 1);
     CHECK_STATUS(pjsip_regc_destroy(r), PJ_SUCCESS);

@@ -37,7 +37,7 @@
 
 use super::compute::Qop;
 use super::Algorithm;
-use crate::sip::params::{is_lws, Lexer};
+use crate::sip::params::{is_lws, list_items, Lexer};
 use crate::status::{Error, Result};
 use std::borrow::Cow;
 use std::fmt;
@@ -202,51 +202,11 @@ impl<'a> Challenge<'a> {
 /// The comma-separated tokens of a list value (`qop="auth, auth-int"`),
 /// trimmed, empty ones dropped, at most `MAX_PARAMS`.
 fn split_list<'a>(value: &Cow<'a, [u8]>) -> Vec<Cow<'a, [u8]>> {
-    let pieces = |v: &[u8]| -> Vec<(usize, usize)> {
-        let mut out = Vec::new();
-        let mut start = 0;
-        for end in v
-            .iter()
-            .enumerate()
-            .filter(|(_, &b)| b == b',')
-            .map(|(i, _)| i)
-            .chain(std::iter::once(v.len()))
-        {
-            let t = trim_ws(&v[start..end]);
-            if !t.is_empty() && out.len() < MAX_PARAMS {
-                let off = t.as_ptr() as usize - v.as_ptr() as usize;
-                out.push((off, off + t.len()));
-            }
-            start = end + 1;
-        }
-        out
-    };
+    let items = list_items(value, false).take(MAX_PARAMS);
     match value {
-        Cow::Borrowed(b) => pieces(b)
-            .into_iter()
-            .map(|(s, e)| Cow::Borrowed(&b[s..e]))
-            .collect(),
-        Cow::Owned(v) => pieces(v)
-            .into_iter()
-            .map(|(s, e)| Cow::Owned(v[s..e].to_vec()))
-            .collect(),
+        Cow::Borrowed(b) => items.map(|r| Cow::Borrowed(&b[r])).collect(),
+        Cow::Owned(v) => items.map(|r| Cow::Owned(v[r].to_vec())).collect(),
     }
-}
-
-fn trim_ws(mut s: &[u8]) -> &[u8] {
-    while let [first, rest @ ..] = s {
-        if !is_ws(*first) {
-            break;
-        }
-        s = rest;
-    }
-    while let [rest @ .., last] = s {
-        if !is_ws(*last) {
-            break;
-        }
-        s = rest;
-    }
-    s
 }
 
 /// A Digest challenge (RFC 7616 §3.3, RFC 3261 §25.1).
@@ -491,12 +451,6 @@ impl<'a> ChallengeSteps<'a> for Cursor<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn trims_whitespace() {
-        assert_eq!(trim_ws(b" \t a b\r\n"), b"a b");
-        assert_eq!(trim_ws(b"  "), b"");
-    }
 
     #[test]
     fn split_list_drops_empty_items() {

@@ -207,15 +207,7 @@ impl<H: Hooks> Pending<H> {
     pub fn send(self, req: H::Req) -> Result<()> {
         let r = self.shared.send(req);
         if let Err(e) = r {
-            self.shared.report(Report {
-                status: Err(e),
-                code: self.code,
-                reason: reason_phrase(self.code).to_string(),
-                response: None,
-                expiration: None,
-                contact_cnt: self.shared.contact_cnt(),
-                is_unreg: self.is_unreg,
-            });
+            self.end(e);
         }
         r
     }
@@ -223,8 +215,12 @@ impl<H: Hooks> Pending<H> {
     /// Gives up: the registration ends with `Error::Cancelled` and the
     /// challenge's code.
     pub fn abandon(self) {
+        self.end(Error::Cancelled);
+    }
+
+    fn end(&self, e: Error) {
         self.shared.report(Report {
-            status: Err(Error::Cancelled),
+            status: Err(e),
             code: self.code,
             reason: reason_phrase(self.code).to_string(),
             response: None,

@@ -200,13 +200,27 @@ pub fn split_element(value: &str) -> (&str, Option<&str>) {
 /// Every element of a comma-separated header value (`a, "b, c" <d>;x, e`),
 /// trimmed, empty ones skipped.
 pub fn elements(value: &str) -> impl Iterator<Item = &str> {
-    let mut rest = Some(value);
+    // Ranges end at commas and ASCII whitespace: character boundaries.
+    list_items(value.as_bytes(), true).map(move |r| &value[r])
+}
+
+/// The items of a comma-separated list: their ranges in `v`, trimmed of
+/// whitespace, empty ones skipped. Commas inside quoted strings (and, with
+/// `angle`, inside `<...>`) do not separate.
+pub(crate) fn list_items(v: &[u8], angle: bool) -> impl Iterator<Item = Range<usize>> + '_ {
+    let mut lx = Lexer::new(v);
+    let mut done = false;
     std::iter::from_fn(move || loop {
-        let (first, tail) = split_element(rest?);
-        rest = tail;
-        let first = first.trim_matches(|c: char| c.is_ascii() && is_lws(c as u8));
-        if !first.is_empty() {
-            return Some(first);
+        if done {
+            return None;
+        }
+        let start = lx.pos();
+        done = !lx.skip_until(b",", angle);
+        let end = lx.pos();
+        lx.eat(b',');
+        let r = trimmed(&v[start..end]);
+        if !r.is_empty() {
+            return Some(start + r.start..start + r.end);
         }
     })
 }
@@ -285,15 +299,26 @@ impl Iterator for Params<'_> {
 
 /// `[from, to)` of `s` with whitespace trimmed from both ends.
 fn trim(s: &str, from: usize, to: usize) -> Range<usize> {
-    let b = s.as_bytes();
-    let (mut a, mut z) = (from, to);
-    while a < z && is_lws(b[a]) {
-        a += 1;
-    }
-    while z > a && is_lws(b[z - 1]) {
-        z -= 1;
-    }
-    a..z
+    let r = trimmed(&s.as_bytes()[from..to]);
+    from + r.start..from + r.end
+}
+
+/// The range of `s` left when whitespace ([`is_lws`]) is trimmed from both ends.
+fn trimmed(s: &[u8]) -> Range<usize> {
+    trimmed_by(s, is_lws)
+}
+
+/// The range of `s` left when bytes satisfying `ws` are trimmed from both ends.
+fn trimmed_by(s: &[u8], ws: impl Fn(u8) -> bool) -> Range<usize> {
+    let lead = s.iter().take_while(|b| ws(**b)).count();
+    let trail = s[lead..].iter().rev().take_while(|b| ws(**b)).count();
+    lead..s.len() - trail
+}
+
+/// `s` with bytes satisfying `ws` trimmed from both ends (the message
+/// parser trims SP/HT only; header values use [`is_lws`]).
+pub(crate) fn trim_by(s: &[u8], ws: impl Fn(u8) -> bool) -> &[u8] {
+    &s[trimmed_by(s, ws)]
 }
 
 /// The value of parameter `name` (case-insensitive) of the first element of
@@ -358,6 +383,11 @@ mod tests {
         let all: Vec<_> = elements(v).collect();
         assert_eq!(all, vec![r#""Doe, J" <sip:j@x;a=1,2>;q=1"#, "<sip:k@y>"]);
         assert_eq!(elements("").count(), 0);
+        let items: Vec<_> = list_items(b" auth ,, auth-int ,", false).collect();
+        assert_eq!(items, vec![1..5, 9..17]);
+        assert_eq!(trim_by(b" \t a b\r\n", is_lws), b"a b");
+        assert_eq!(trim_by(b" a\r", |b| b == b' '), b"a\r");
+        assert_eq!(trim_by(b"  ", is_lws), b"");
     }
 
     #[test]
