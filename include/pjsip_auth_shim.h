@@ -547,7 +547,8 @@ typedef struct pjsip_regc_cbparam {
    * PJ_SUCCESS when a final response came (see `code`); PJ_ETIMEDOUT
    * (code 408) on timeout; PJ_ECANCELLED when the application abandoned an
    * auth challenge (code = the 401/407's); another error when the challenge
-   * could not be answered (code = the 401/407's).
+   * could not be answered or the answer not sent (code = the 401/407's),
+   * or when an automatic refresh could not be sent (code 400).
    */
   pj_status_t status;
   /**
@@ -674,6 +675,11 @@ typedef struct pjsip_auth_clt_pref {
  * Gone (for example a group lock destroyed by this call).
  */
 #define PJ_EGONE 70023
+
+/**
+ * Object busy (a registration client with a REGISTER in progress).
+ */
+#define PJSIP_EBUSY 171001
 
 /**
  * Invalid message or syntax error.
@@ -1622,9 +1628,11 @@ pj_status_t pjsip_regc_set_prefs(struct pjsip_regc *regc, const struct pjsip_aut
 struct pjsip_auth_clt_sess *pjsip_regc_get_auth_sess(struct pjsip_regc *regc);
 
 /**
- * Builds a REGISTER (CSeq incremented) into `*p_tdata` (reference count 1;
- * hand it to pjsip_regc_send()). `autoreg`: refresh before expiry after a 2xx.
- * PJ_EINVALIDOP before pjsip_regc_init() or without a transport.
+ * Builds a REGISTER into `*p_tdata` (reference count 1; hand it to
+ * pjsip_regc_send(), which gives it the next CSeq: the one it carries now
+ * if no other request is sent first). `autoreg`: refresh before expiry
+ * after a 2xx. PJ_EINVALIDOP before pjsip_regc_init() or without a
+ * transport.
  */
 pj_status_t pjsip_regc_register(struct pjsip_regc *regc,
                                 pj_bool_t autoreg,
@@ -1636,9 +1644,11 @@ pj_status_t pjsip_regc_register(struct pjsip_regc *regc,
 pj_status_t pjsip_regc_unregister(struct pjsip_regc *regc, struct pjsip_tx_data **p_tdata);
 
 /**
- * Sends `tdata` as a new transaction (fresh Via branch), taking over its
- * reference whatever the outcome (except PJ_EINVAL for NULL arguments). The
- * callback reports the final result inside pjsip_endpt_handle_events().
+ * Sends `tdata` as a new transaction (fresh Via branch, the next CSeq),
+ * taking over its reference whatever the outcome (except PJ_EINVAL for NULL
+ * arguments). PJSIP_EBUSY while another REGISTER of this client is in
+ * flight (as PJSIP); PJ_EINVALIDOP before pjsip_regc_init(). The callback
+ * reports the final result inside pjsip_endpt_handle_events().
  */
 pj_status_t pjsip_regc_send(struct pjsip_regc *regc, struct pjsip_tx_data *tdata);
 

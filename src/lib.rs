@@ -14,6 +14,7 @@ pub mod ffi;
 pub mod grp_lock;
 mod handle;
 pub mod pool;
+pub mod regc;
 pub mod sip;
 pub mod status;
 mod sync;

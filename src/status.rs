@@ -35,6 +35,8 @@ pub enum Error {
     InvalidHdr,
     BufDestroyed,
     TsxDestroyed,
+    // pjsip-ua
+    SipBusy,
     // pjsip authentication
     FailedCredential,
     NoCredential,
@@ -56,7 +58,7 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
     /// All variants, so that tables (status codes, messages) can be checked for completeness.
-    pub const ALL: [Error; 38] = [
+    pub const ALL: [Error; 39] = [
         Error::Unknown,
         Error::Pending,
         Error::InvalidArg,
@@ -82,6 +84,7 @@ impl Error {
         Error::InvalidHdr,
         Error::BufDestroyed,
         Error::TsxDestroyed,
+        Error::SipBusy,
         Error::FailedCredential,
         Error::NoCredential,
         Error::InvalidAlgorithm,
@@ -125,6 +128,7 @@ impl Error {
             Error::InvalidHdr => "Invalid header field",
             Error::BufDestroyed => "Buffer destroyed",
             Error::TsxDestroyed => "Transaction has been destroyed",
+            Error::SipBusy => "Object is busy (a request is already in progress)",
             Error::FailedCredential => "Credential failed to authenticate",
             Error::NoCredential => "No suitable credential",
             Error::InvalidAlgorithm => "Invalid/unsupported digest algorithm",

@@ -110,3 +110,29 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// The header-parameter scanner never panics (its ranges are always
+    /// character boundaries), and the elements it splits a value into are
+    /// pieces of the value in order.
+    #[test]
+    fn header_params_never_panic(value in "[ -~\t\u{e9}\u{4e2d}]{0,80}") {
+        use pjsip_auth_shim::sip::params::{elements, head, param_value, params, split_element};
+        let (first, rest) = split_element(&value);
+        prop_assert!(value.starts_with(first));
+        if let Some(rest) = rest {
+            prop_assert_eq!(first.len() + 1 + rest.len(), value.len());
+        }
+        for p in params(first) {
+            let _ = (&first[p.span.clone()], &first[p.name.clone()], p.value_in(first));
+            prop_assert!(p.span.start <= p.name.start && p.name.end <= p.span.end);
+        }
+        let _ = (head(first), param_value(&value, "expires"));
+        let mut from = 0;
+        for e in elements(&value) {
+            let at = value[from..].find(e).map(|i| i + from);
+            prop_assert!(at.is_some());
+            from = at.unwrap() + e.len();
+        }
+    }
+}

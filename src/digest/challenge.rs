@@ -37,6 +37,7 @@
 
 use super::compute::Qop;
 use super::Algorithm;
+use crate::sip::params::{is_lws, list_items, Lexer};
 use crate::status::{Error, Result};
 use std::borrow::Cow;
 use std::fmt;
@@ -201,51 +202,11 @@ impl<'a> Challenge<'a> {
 /// The comma-separated tokens of a list value (`qop="auth, auth-int"`),
 /// trimmed, empty ones dropped, at most `MAX_PARAMS`.
 fn split_list<'a>(value: &Cow<'a, [u8]>) -> Vec<Cow<'a, [u8]>> {
-    let pieces = |v: &[u8]| -> Vec<(usize, usize)> {
-        let mut out = Vec::new();
-        let mut start = 0;
-        for end in v
-            .iter()
-            .enumerate()
-            .filter(|(_, &b)| b == b',')
-            .map(|(i, _)| i)
-            .chain(std::iter::once(v.len()))
-        {
-            let t = trim_ws(&v[start..end]);
-            if !t.is_empty() && out.len() < MAX_PARAMS {
-                let off = t.as_ptr() as usize - v.as_ptr() as usize;
-                out.push((off, off + t.len()));
-            }
-            start = end + 1;
-        }
-        out
-    };
+    let items = list_items(value, false).take(MAX_PARAMS);
     match value {
-        Cow::Borrowed(b) => pieces(b)
-            .into_iter()
-            .map(|(s, e)| Cow::Borrowed(&b[s..e]))
-            .collect(),
-        Cow::Owned(v) => pieces(v)
-            .into_iter()
-            .map(|(s, e)| Cow::Owned(v[s..e].to_vec()))
-            .collect(),
+        Cow::Borrowed(b) => items.map(|r| Cow::Borrowed(&b[r])).collect(),
+        Cow::Owned(v) => items.map(|r| Cow::Owned(v[r].to_vec())).collect(),
     }
-}
-
-fn trim_ws(mut s: &[u8]) -> &[u8] {
-    while let [first, rest @ ..] = s {
-        if !is_ws(*first) {
-            break;
-        }
-        s = rest;
-    }
-    while let [rest @ .., last] = s {
-        if !is_ws(*last) {
-            break;
-        }
-        s = rest;
-    }
-    s
 }
 
 /// A Digest challenge (RFC 7616 §3.3, RFC 3261 §25.1).
@@ -326,7 +287,7 @@ pub fn parse_challenges(input: &[u8]) -> Vec<std::result::Result<Challenge<'_>, 
         out.push(Err(ParseError::TooLong));
         return out;
     }
-    let mut c = Cursor { s: input, pos: 0 };
+    let mut c = Cursor::new(input);
     let mut skipping_params = false;
     loop {
         c.skip_ws_and_commas();
@@ -388,7 +349,7 @@ fn parse_one<'a>(c: &mut Cursor<'a>) -> std::result::Result<Challenge<'a>, Parse
         }
         c.skip_ws();
         let (value, quoted) = if c.peek() == Some(b'"') {
-            (c.quoted()?, true)
+            (c.quoted_value()?, true)
         } else {
             let v = c.bare_value();
             if v.is_empty() {
@@ -419,59 +380,29 @@ fn parse_one<'a>(c: &mut Cursor<'a>) -> std::result::Result<Challenge<'a>, Parse
 }
 
 fn is_ws(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
-}
-
-fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+    is_lws(b)
 }
 
 fn is_token68char(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"-._~+/".contains(&b)
 }
 
-/// A position in the input; every method stays within bounds.
-struct Cursor<'a> {
-    s: &'a [u8],
-    pos: usize,
+/// The challenge grammar's steps over the shared header-value lexer.
+type Cursor<'a> = Lexer<'a>;
+
+/// What the challenge grammar needs beyond the shared lexer.
+trait ChallengeSteps<'a> {
+    fn skip_ws_and_commas(&mut self);
+    fn bare_value(&mut self) -> &'a [u8];
+    fn looks_like_param(&self) -> bool;
+    fn try_token68(&mut self) -> Option<&'a [u8]>;
+    fn quoted_value(&mut self) -> std::result::Result<Cow<'a, [u8]>, ParseError>;
+    fn skip_element(&mut self);
 }
 
-impl<'a> Cursor<'a> {
-    fn at_end(&self) -> bool {
-        self.pos >= self.s.len()
-    }
-
-    fn peek(&self) -> Option<u8> {
-        self.s.get(self.pos).copied()
-    }
-
-    fn eat(&mut self, b: u8) -> bool {
-        if self.peek() == Some(b) {
-            self.pos += 1;
-            true
-        } else {
-            false
-        }
-    }
-
-    fn take_while(&mut self, f: impl Fn(u8) -> bool) -> &'a [u8] {
-        let start = self.pos;
-        while self.peek().is_some_and(&f) {
-            self.pos += 1;
-        }
-        &self.s[start..self.pos]
-    }
-
-    fn skip_ws(&mut self) {
-        self.take_while(is_ws);
-    }
-
+impl<'a> ChallengeSteps<'a> for Cursor<'a> {
     fn skip_ws_and_commas(&mut self) {
         self.take_while(|b| is_ws(b) || b == b',');
-    }
-
-    fn token(&mut self) -> &'a [u8] {
-        self.take_while(is_tchar)
     }
 
     /// An unquoted value: everything up to whitespace or a comma (lenient:
@@ -482,10 +413,7 @@ impl<'a> Cursor<'a> {
 
     /// `token *WS "="` ahead (without consuming it).
     fn looks_like_param(&self) -> bool {
-        let mut probe = Cursor {
-            s: self.s,
-            pos: self.pos,
-        };
+        let mut probe = self.clone();
         !probe.token().is_empty() && {
             probe.skip_ws();
             probe.peek() == Some(b'=')
@@ -495,84 +423,34 @@ impl<'a> Cursor<'a> {
     /// `1*token68char *"="` followed by optional whitespace and a comma or
     /// the end; the cursor is left unchanged when that is not what follows.
     fn try_token68(&mut self) -> Option<&'a [u8]> {
-        let start = self.pos;
+        let start = self.pos();
         let body = self.take_while(is_token68char);
         if !body.is_empty() {
             self.take_while(|b| b == b'=');
-            let t = &self.s[start..self.pos];
+            let end = self.pos();
             self.skip_ws();
             if matches!(self.peek(), None | Some(b',')) {
-                return Some(t);
+                return Some(self.slice(start..end));
             }
         }
-        self.pos = start;
+        self.rewind(start);
         None
     }
 
-    /// A quoted string at the cursor (which is on the opening quote),
-    /// unescaped; borrowed unless an escape or a CR/LF had to be removed.
-    fn quoted(&mut self) -> std::result::Result<Cow<'a, [u8]>, ParseError> {
-        self.pos += 1;
-        let start = self.pos;
-        let mut owned: Option<Vec<u8>> = None;
-        loop {
-            let Some(b) = self.peek() else {
-                return Err(ParseError::UnterminatedQuote);
-            };
-            self.pos += 1;
-            match b {
-                b'"' => {
-                    return Ok(match owned {
-                        Some(v) => Cow::Owned(v),
-                        None => Cow::Borrowed(&self.s[start..self.pos - 1]),
-                    });
-                }
-                b'\\' | b'\r' | b'\n' => {
-                    let buf = owned.get_or_insert_with(|| self.s[start..self.pos - 1].to_vec());
-                    if b == b'\\' {
-                        let Some(escaped) = self.peek() else {
-                            return Err(ParseError::UnterminatedQuote);
-                        };
-                        self.pos += 1;
-                        if escaped != b'\r' && escaped != b'\n' {
-                            buf.push(escaped);
-                        }
-                    }
-                }
-                other => {
-                    if let Some(buf) = owned.as_mut() {
-                        buf.push(other);
-                    }
-                }
-            }
-        }
+    /// A quoted string at the cursor (on the opening quote), unescaped.
+    fn quoted_value(&mut self) -> std::result::Result<Cow<'a, [u8]>, ParseError> {
+        self.quoted().map_err(|_| ParseError::UnterminatedQuote)
     }
 
     /// Skips to the next comma outside a quoted string (or the end).
     fn skip_element(&mut self) {
-        let mut in_quote = false;
-        while let Some(b) = self.peek() {
-            match b {
-                b',' if !in_quote => return,
-                b'"' => in_quote = !in_quote,
-                b'\\' if in_quote => self.pos += 1,
-                _ => {}
-            }
-            self.pos += 1;
-        }
-        self.pos = self.s.len();
+        self.skip_until(b",", false);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn trims_whitespace() {
-        assert_eq!(trim_ws(b" \t a b\r\n"), b"a b");
-        assert_eq!(trim_ws(b"  "), b"");
-    }
 
     #[test]
     fn split_list_drops_empty_items() {

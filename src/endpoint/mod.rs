@@ -15,7 +15,7 @@ pub mod transaction;
 pub mod transport;
 pub mod tsx;
 
-use crate::sip::SipMessage;
+use crate::sip::{params, SipMessage};
 use crate::status::{Error, Result};
 use parking_lot::{Mutex, RwLock};
 use std::collections::{HashMap, VecDeque};
@@ -397,19 +397,21 @@ impl Endpoint {
 /// Where to send a response given the request's top Via value:
 /// `received`/`rport` when present, else the sent-by host and port (5060).
 pub fn via_destination(via: &str) -> Result<SocketAddr> {
-    let first = via.split(',').next().unwrap_or("");
-    let mut parts = first.split(';');
-    let head = parts.next().unwrap_or("").trim();
-    let sent_by = head.split_whitespace().nth(1).ok_or(Error::InvalidHdr)?;
+    let (first, _) = params::split_element(via);
+    let sent_by = params::head(first)
+        .split_whitespace()
+        .nth(1)
+        .ok_or(Error::InvalidHdr)?;
     let (mut host, mut port) = split_host_port(sent_by)?;
-    for p in parts {
-        let (name, value) = p.split_once('=').unwrap_or((p, ""));
-        match name.trim().to_ascii_lowercase().as_str() {
-            "received" if !value.trim().is_empty() => host = value.trim().to_string(),
-            "rport" if !value.trim().is_empty() => {
-                port = value.trim().parse().map_err(|_| Error::InvalidHdr)?
-            }
-            _ => {}
+    for p in params::params(first) {
+        let value = p.value_in(first);
+        if value.is_empty() {
+            continue;
+        }
+        if p.is(first, "received") {
+            host = value.to_string();
+        } else if p.is(first, "rport") {
+            port = value.parse().map_err(|_| Error::InvalidHdr)?;
         }
     }
     resolve(&host, port)

@@ -1,23 +1,29 @@
 //! The registration client for C (a pjsip_regc subset, API.md section 6).
 //!
-//! Each REGISTER runs as a non-INVITE client transaction of the core
-//! endpoint. Its context (the request, the async impl token) lives behind a
-//! `pj_grp_lock_t` of its own: the transaction holds one reference until it
-//! terminates, a pending auth token another; the last one frees the context.
-//! A 401/407 goes to pjsip_auth_clt_async_impl_on_challenge() first, as
-//! PJSIP's sip_reg.c does. No library lock is held while the callback runs.
+//! The logic (REGISTER building, CSeq, one transaction at a time, expiry,
+//! refresh) is the core `regc::Client`; this file converts C arguments and
+//! implements the client's hooks for C:
+//! - requests are `pjsip_tx_data` references ([`TxRef`]), with the auth
+//!   session's pre-emptive authorization added to each new one;
+//! - a 401/407 goes to pjsip_auth_clt_async_impl_on_challenge() first, with an
+//!   impl token whose send_impl / abandon_impl resolve the core's `Pending`,
+//!   as PJSIP's sip_reg.c does; on PJ_EIGNORED or PJ_EINVALIDOP (async not
+//!   configured) it falls back to pjsip_auth_clt_reinit_req();
+//! - outcomes reach the application's pjsip_regc_cb as a pjsip_regc_cbparam.
+//!
+//! Each challenge handed to the async API has a context behind a group lock
+//! of its own: the token holds the one reference, so the context (the
+//! pending answer, the challenged request, the impl token the registry
+//! writes the signature of) lives exactly as long as the token.
 
 use super::async_auth::pjsip_auth_clt_async_impl_on_challenge;
 use super::auth_client::{pjsip_auth_clt_init_req, pjsip_auth_clt_reinit_req};
 use super::auth_types::*;
 use super::cast::{str_bytes, try_ref, write_out, CPtr};
 use super::endpoint::{endpt_ref, pjsip_endpoint};
-use super::grp_lock::{
-    pj_grp_lock_add_ref, pj_grp_lock_create_w_handler, pj_grp_lock_dec_ref, pj_grp_lock_t,
-};
+use super::grp_lock::{pj_grp_lock_add_ref, pj_grp_lock_create_w_handler, pj_grp_lock_dec_ref};
 use super::msg::{
     free_rx_data, new_rx_data, new_tx_data, pjsip_rx_data, pjsip_tx_data, tx_data_dec_ref,
-    tx_data_ref,
 };
 use super::panic::guard;
 use super::session::{
@@ -26,20 +32,19 @@ use super::session::{
 };
 use super::status::*;
 use super::types::{pj_bool_t, pj_status_t, pj_str_t, pj_uint32_t, PJ_FALSE, PJ_TRUE};
-use crate::endpoint::tsx::TsxOutcome;
-use crate::endpoint::{uri_destination, Endpoint, TimerKey};
-use crate::sip::{random_hex, reason_phrase, SipMessage};
+use crate::regc::{Answer, Binding, Challenge, Client, Hooks, OutgoingRequest, Pending, Report};
+use crate::sip::SipMessage;
 use crate::status::{Error, Result};
 use parking_lot::Mutex;
+use std::cell::UnsafeCell;
 use std::os::raw::{c_int, c_void};
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
+use std::ptr::null_mut;
+use std::sync::atomic::{AtomicPtr, Ordering};
 
 /// A registration client (opaque). Made with pjsip_regc_create(), freed with
 /// pjsip_regc_destroy().
 pub struct pjsip_regc {
-    shared: Arc<Regc>,
+    client: Client<CRegc>,
 }
 
 /// What the registration callback receives. Valid during the call only.
@@ -52,7 +57,8 @@ pub struct pjsip_regc_cbparam {
     /// PJ_SUCCESS when a final response came (see `code`); PJ_ETIMEDOUT
     /// (code 408) on timeout; PJ_ECANCELLED when the application abandoned an
     /// auth challenge (code = the 401/407's); another error when the challenge
-    /// could not be answered (code = the 401/407's).
+    /// could not be answered or the answer not sent (code = the 401/407's),
+    /// or when an automatic refresh could not be sent (code 400).
     pub status: pj_status_t,
     /// SIP status code.
     pub code: c_int,
@@ -70,318 +76,225 @@ pub struct pjsip_regc_cbparam {
 
 type RegcCb = unsafe extern "C" fn(param: *mut pjsip_regc_cbparam);
 
-#[derive(Default)]
-struct RegcState {
-    srv: String,
-    from: String,
-    to: String,
-    contacts: Vec<String>,
-    expires: u32,
-    call_id: String,
-    from_tag: String,
-    cseq: u32,
-    dest: Option<std::net::SocketAddr>,
-    autoreg: bool,
+/// One owned reference on a tx_data: the core client's request handle.
+struct TxRef(CPtr<pjsip_tx_data>);
+
+impl TxRef {
+    /// Takes over a reference.
+    ///
+    /// # Safety
+    /// `p` is a live tx_data (from `new_tx_data`) on which the caller owns a
+    /// reference, which passes to the returned value.
+    unsafe fn adopt(p: *mut pjsip_tx_data) -> TxRef {
+        TxRef(CPtr(p))
+    }
+
+    fn ptr(&self) -> *mut pjsip_tx_data {
+        self.0 .0
+    }
+
+    /// Another reference on the same tx_data.
+    fn share(&self) -> TxRef {
+        self.get().add_ref();
+        TxRef(self.0)
+    }
+
+    /// Hands the reference to C (not released here any more).
+    fn into_raw(self) -> *mut pjsip_tx_data {
+        let p = self.ptr();
+        std::mem::forget(self);
+        p
+    }
+
+    fn get(&self) -> &pjsip_tx_data {
+        // SAFETY: this value owns a reference, so the tx_data is alive.
+        unsafe { &*self.ptr() }
+    }
 }
 
-struct Regc {
-    endpt: Arc<Endpoint>,
+impl OutgoingRequest for TxRef {
+    fn with_msg<R>(&self, f: impl FnOnce(&mut SipMessage) -> R) -> R {
+        self.get().with_msg(f)
+    }
+}
+
+impl Drop for TxRef {
+    fn drop(&mut self) {
+        // SAFETY: the reference this value owns, released once.
+        let _ = unsafe { tx_data_dec_ref(self.ptr()) };
+    }
+}
+
+/// The C side of one client: the application's callback and token, and the
+/// auth session the client owns.
+struct CRegc {
+    sess: CPtr<pjsip_auth_clt_sess>,
     token: CPtr<c_void>,
     cb: Option<RegcCb>,
-    sess: CPtr<pjsip_auth_clt_sess>,
-    me: Mutex<CPtr<pjsip_regc>>,
-    state: Mutex<RegcState>,
-    destroyed: AtomicBool,
-    refresh_key: u64,
+    me: AtomicPtr<pjsip_regc>,
 }
 
-impl Drop for Regc {
+impl Drop for CRegc {
     fn drop(&mut self) {
-        // SAFETY: from Box::into_raw in pjsip_regc_create; freed once, here.
+        // SAFETY: from Box::into_raw in pjsip_regc_create; freed once, here,
+        // when nothing can use the client any more.
         drop(unsafe { Box::from_raw(self.sess.0) });
     }
 }
 
-/// One REGISTER transaction's context, owned by its group lock.
-struct TsxCtx {
-    regc: Arc<Regc>,
-    tdata: CPtr<pjsip_tx_data>,
-    impl_token: pjsip_auth_clt_async_impl_token,
-    code: AtomicI32,
-    is_unreg: bool,
+/// One challenge offered to the async API, owned by its group lock.
+struct AuthCtx {
+    /// Taken by the one send_impl or abandon_impl the token registry runs.
+    pending: Mutex<Option<Pending<CRegc>>>,
+    /// The challenged request, alive while the token is (PJSIP keeps its
+    /// transaction, and so the request, alive through the group lock).
+    _request: TxRef,
+    /// Written (the signature) by the token registry through a raw pointer.
+    impl_token: UnsafeCell<pjsip_auth_clt_async_impl_token>,
 }
 
-/// Drops a group lock reference when dropped (the transaction's keepalive).
-struct GlockRef(CPtr<pj_grp_lock_t>);
-impl Drop for GlockRef {
-    fn drop(&mut self) {
-        // SAFETY: this guard owns one reference on a live group lock.
-        unsafe { pj_grp_lock_dec_ref(self.0 .0) };
-    }
+unsafe extern "C" fn auth_ctx_destroy(member: *mut c_void) {
+    // SAFETY: the member is the context boxed in offer_async, freed once (by
+    // the group lock's only destruction, or there when it was never made).
+    drop(unsafe { Box::from_raw(member as *mut AuthCtx) });
 }
 
-unsafe extern "C" fn ctx_destroy(member: *mut c_void) {
-    // SAFETY: the member is the context boxed in send_tdata, freed once (by the
-    // group lock's only destruction).
-    let ctx = unsafe { Box::from_raw(member as *mut TsxCtx) };
-    // SAFETY: the context owned one reference on its request.
-    let _ = unsafe { tx_data_dec_ref(ctx.tdata.0) };
+/// The error behind a status from the auth API.
+fn error_of(st: pj_status_t) -> Error {
+    from_status(st).unwrap_or(Error::Unknown)
 }
 
-fn angle(uri: &str) -> String {
-    if uri.contains('<') {
-        uri.to_string()
-    } else {
-        format!("<{uri}>")
-    }
-}
-
-impl Regc {
-    fn callback(
+impl CRegc {
+    /// Offers a challenge to the async API. PJ_SUCCESS: the application has
+    /// the token, and `pending` with it; otherwise `pending` is dropped.
+    fn offer_async(
         &self,
-        status: pj_status_t,
-        code: i32,
-        reason: &str,
-        rdata: *mut pjsip_rx_data,
-        expiration: i32,
-        is_unreg: bool,
-    ) {
-        if self.destroyed.load(Ordering::Acquire) {
-            return;
-        }
-        let Some(cb) = self.cb else { return };
-        let contact_cnt = self.state.lock().contacts.len() as c_int;
-        let mut p = pjsip_regc_cbparam {
-            regc: self.me.lock().0,
-            token: self.token.0,
-            status,
-            code,
-            reason: pj_str_t::borrowing(reason.as_bytes()),
-            rdata,
-            expiration,
-            contact_cnt,
-            is_unreg: if is_unreg { PJ_TRUE } else { PJ_FALSE },
-        };
-        // SAFETY: the application's callback; no library lock held.
-        unsafe { cb(&mut p) };
-    }
-
-    /// A new REGISTER (expires 0 for an unregistration).
-    fn build(&self, unreg: bool) -> Result<SipMessage> {
-        let local = self.endpt.local_addr().ok_or(Error::InvalidOp)?;
-        let mut s = self.state.lock();
-        if s.srv.is_empty() {
-            return Err(Error::InvalidOp);
-        }
-        s.cseq += 1;
-        let mut m = SipMessage::request("REGISTER", s.srv.clone());
-        m.push_header("Via", format!("SIP/2.0/UDP {local};rport"));
-        m.push_header("Max-Forwards", "70");
-        m.push_header("From", format!("{};tag={}", angle(&s.from), s.from_tag));
-        m.push_header("To", angle(&s.to));
-        m.push_header("Call-ID", s.call_id.clone());
-        m.push_header("CSeq", format!("{} REGISTER", s.cseq));
-        for c in &s.contacts {
-            m.push_header("Contact", angle(c));
-        }
-        m.push_header("Expires", if unreg { 0 } else { s.expires }.to_string());
-        m.push_header("Content-Length", "0");
-        Ok(m)
-    }
-}
-
-fn is_unreg_msg(m: &SipMessage) -> bool {
-    m.header("Expires", 0).map(str::trim) == Some("0")
-}
-
-/// Sends `tdata` (whose reference this takes over) as a new transaction.
-fn send_tdata(regc: &Arc<Regc>, tdata: *mut pjsip_tx_data) -> Result<()> {
-    // SAFETY: the caller hands over a live tdata reference.
-    let t = unsafe { tx_data_ref(tdata) }?;
-    let dest = regc.state.lock().dest;
-    let prepared = t.with_msg(|m| Endpoint::prepare_request(m).map(|p| (p, is_unreg_msg(m))));
-    let (dest, (prepared, is_unreg)) = match dest
-        .ok_or(Error::InvalidOp)
-        .and_then(|d| prepared.map(|p| (d, p)))
-    {
-        Ok(v) => v,
-        Err(e) => {
-            // SAFETY: we own this reference.
-            let _ = unsafe { tx_data_dec_ref(tdata) };
-            return Err(e);
-        }
-    };
-    let ctx = Box::into_raw(Box::new(TsxCtx {
-        regc: regc.clone(),
-        tdata: CPtr(tdata),
-        impl_token: pjsip_auth_clt_async_impl_token {
-            user_data: std::ptr::null_mut(),
-            send_impl: Some(regc_send_impl),
-            abandon_impl: Some(regc_abandon_impl),
-            grp_lock: std::ptr::null_mut(),
-            signature: [0; 4],
-        },
-        code: AtomicI32::new(0),
-        is_unreg,
-    }));
-    let mut glock = std::ptr::null_mut();
-    // SAFETY: valid out-pointer; the handler frees ctx exactly once.
-    let st = unsafe {
-        pj_grp_lock_create_w_handler(
-            std::ptr::null_mut(),
-            std::ptr::null(),
-            ctx.cast(),
-            Some(ctx_destroy),
-            &mut glock,
-        )
-    };
-    if st != PJ_SUCCESS {
-        // SAFETY: not shared with anything yet.
-        unsafe { ctx_destroy(ctx.cast()) };
-        return Err(Error::NoMemory);
-    }
-    // SAFETY: ctx is live (the lock has not been destroyed: count 0, never dropped).
-    unsafe {
-        (*ctx).impl_token.user_data = ctx.cast();
-        (*ctx).impl_token.grp_lock = glock;
-        pj_grp_lock_add_ref(glock);
-    }
-    let keep = GlockRef(CPtr(glock));
-    let cctx = CPtr(ctx);
-    regc.endpt.send_request(
-        prepared,
-        dest,
-        Box::new(move |o| {
-            let cctx = cctx;
-            // The transaction's reference keeps ctx alive until it
-            // terminates, which happens after this final report.
-            on_final(cctx.0, o)
-        }),
-        Some(Box::new(keep)),
-    )
-}
-
-fn expiration_of(m: &SipMessage, asked: u32) -> i32 {
-    let from_param = m.headers_named("Contact").find_map(|c| {
-        let lower = c.to_ascii_lowercase();
-        let i = lower.find("expires=")?;
-        lower[i + 8..]
-            .split(|ch: char| !ch.is_ascii_digit())
-            .next()?
-            .parse::<i32>()
-            .ok()
-    });
-    from_param
-        .or_else(|| m.header("Expires", 0).and_then(|e| e.trim().parse().ok()))
-        .unwrap_or(asked as i32)
-}
-
-fn on_final(ctx_ptr: *mut TsxCtx, outcome: TsxOutcome) {
-    // Shared borrow only: the impl token inside is written through a raw
-    // pointer (its signature) by the token registry.
-    // SAFETY: see the caller; the context outlives this call.
-    let ctx = unsafe { &*ctx_ptr };
-    let regc = ctx.regc.clone();
-    if regc.destroyed.load(Ordering::Acquire) {
-        return;
-    }
-    let msg = match outcome {
-        TsxOutcome::TimedOut => {
-            regc.callback(
-                PJ_ETIMEDOUT,
-                408,
-                reason_phrase(408),
-                std::ptr::null_mut(),
-                -1,
-                ctx.is_unreg,
-            );
-            return;
-        }
-        TsxOutcome::Response(m) => m,
-    };
-    let code = i32::from(msg.status_code().unwrap_or(500));
-    let reason = msg.reason().unwrap_or("").to_string();
-    let rdata = new_rx_data(msg.clone());
-    if code == 401 || code == 407 {
-        ctx.code.store(code, Ordering::Release);
-        let glock = ctx.impl_token.grp_lock;
-        let param = pjsip_auth_clt_async_on_chal_param {
-            tdata: ctx.tdata.0,
-            rdata,
-            user_data: std::ptr::null_mut(),
-        };
-        // SAFETY: live lock (the transaction holds a reference); the session
-        // lives as long as the regc; impl_token lives in ctx, which the token's
-        // reference keeps alive.
+        request: &TxRef,
+        rdata: *const pjsip_rx_data,
+        pending: Pending<CRegc>,
+    ) -> pj_status_t {
+        let ctx = Box::into_raw(Box::new(AuthCtx {
+            pending: Mutex::new(Some(pending)),
+            _request: request.share(),
+            impl_token: UnsafeCell::new(pjsip_auth_clt_async_impl_token {
+                user_data: null_mut(),
+                send_impl: Some(regc_send_impl),
+                abandon_impl: Some(regc_abandon_impl),
+                grp_lock: null_mut(),
+                signature: [0; 4],
+            }),
+        }));
+        let mut glock = null_mut();
+        // SAFETY: a valid out-pointer; the handler frees ctx exactly once.
         let st = unsafe {
-            pj_grp_lock_add_ref(glock);
-            pjsip_auth_clt_async_impl_on_challenge(
-                regc.sess.0,
-                std::ptr::addr_of_mut!((*ctx_ptr).impl_token),
-                &param,
+            pj_grp_lock_create_w_handler(
+                null_mut(),
+                std::ptr::null(),
+                ctx.cast(),
+                Some(auth_ctx_destroy),
+                &mut glock,
             )
         };
         if st != PJ_SUCCESS {
-            // SAFETY: the reference taken above is ours again.
-            unsafe { pj_grp_lock_dec_ref(glock) };
-            // EIGNORED / EINVALIDOP: the synchronous path, as PJSIP's sip_reg.c.
-            // A failure (wrong password, stale count, no credential) ends the
-            // registration with the 401/407: never a loop.
-            let status = if st == PJ_EIGNORED || st == PJ_EINVALIDOP {
-                let mut new_request = std::ptr::null_mut();
-                // SAFETY: the regc's session, our rdata and the transaction's request.
-                let st = unsafe {
-                    pjsip_auth_clt_reinit_req(regc.sess.0, rdata, ctx.tdata.0, &mut new_request)
-                };
-                if st == PJ_SUCCESS {
-                    status_of(resend(&regc, new_request))
-                } else {
-                    st
-                }
-            } else {
-                st
-            };
-            if status != PJ_SUCCESS {
-                regc.callback(status, code, &reason, rdata, -1, ctx.is_unreg);
-            }
+            // SAFETY: not shared with anything.
+            unsafe { auth_ctx_destroy(ctx.cast()) };
+            return st;
         }
-    } else if (200..300).contains(&code) {
-        let asked = regc.state.lock().expires;
-        let exp = if ctx.is_unreg {
-            0
-        } else {
-            expiration_of(&msg, asked)
+        // SAFETY: ctx is alive (the lock, at count 0, has never been dropped);
+        // nothing else sees the impl token yet.
+        let impl_token = unsafe {
+            let t = (*ctx).impl_token.get();
+            (*t).user_data = ctx.cast();
+            (*t).grp_lock = glock;
+            pj_grp_lock_add_ref(glock);
+            t
         };
-        regc.callback(PJ_SUCCESS, code, &reason, rdata, exp, ctx.is_unreg);
-        schedule_refresh(&regc, exp, ctx.is_unreg);
-    } else {
-        regc.callback(PJ_SUCCESS, code, &reason, rdata, -1, ctx.is_unreg);
+        let param = pjsip_auth_clt_async_on_chal_param {
+            tdata: request.ptr(),
+            rdata,
+            user_data: null_mut(),
+        };
+        // SAFETY: the client's own session (alive as long as the client); the
+        // impl token lives in ctx, which the reference taken above keeps alive.
+        let st = unsafe { pjsip_auth_clt_async_impl_on_challenge(self.sess.0, impl_token, &param) };
+        if st != PJ_SUCCESS {
+            // SAFETY: the reference taken above is ours again; dropping it
+            // frees ctx (and the pending answer, silently).
+            unsafe { pj_grp_lock_dec_ref(glock) };
+        }
+        st
     }
-    // SAFETY: made above, freed once.
-    let _ = unsafe { free_rx_data(rdata) };
+
+    /// The synchronous answer, as PJSIP's sip_reg.c: reinit_req on the
+    /// challenged request.
+    fn reinit(&self, request: &TxRef, rdata: *const pjsip_rx_data) -> Answer<TxRef> {
+        let mut new_request = null_mut();
+        // SAFETY: the client's session, a live rdata and a request we hold.
+        let st = unsafe {
+            pjsip_auth_clt_reinit_req(self.sess.0, rdata, request.ptr(), &mut new_request)
+        };
+        if st == PJ_SUCCESS && !new_request.is_null() {
+            // SAFETY: reinit_req gave us one reference on new_request.
+            Answer::Retry(unsafe { TxRef::adopt(new_request) })
+        } else {
+            Answer::Fail(error_of(st))
+        }
+    }
 }
 
-fn schedule_refresh(regc: &Arc<Regc>, exp: i32, is_unreg: bool) {
-    let key = TimerKey::Internal(regc.refresh_key);
-    regc.endpt.cancel(&key);
-    if is_unreg || exp <= 0 || !regc.state.lock().autoreg {
-        return;
+impl Hooks for CRegc {
+    type Req = TxRef;
+
+    /// A tx_data with the session's authorization added as PJSIP's regc does
+    /// (pjsip_auth_clt_init_req: the next nc for a realm already answered, or
+    /// an empty Authorization with `initial_auth`), so a refresh or an
+    /// unregister need not be challenged again.
+    fn new_request(&self, msg: SipMessage) -> TxRef {
+        let tdata = new_tx_data(msg);
+        // SAFETY: the client's own session and a fresh tdata. A failure only
+        // means no pre-emptive authorization: the request still goes out.
+        let _ = unsafe { pjsip_auth_clt_init_req(self.sess.0, tdata) };
+        // SAFETY: new_tx_data gave us its one reference.
+        unsafe { TxRef::adopt(tdata) }
     }
-    let delay = Duration::from_secs((exp as u64).saturating_sub(5).max(1));
-    let weak = Arc::downgrade(regc);
-    let _ = regc.endpt.schedule(
-        key,
-        delay,
-        Box::new(move || {
-            if let Some(r) = weak.upgrade() {
-                if !r.destroyed.load(Ordering::Acquire) {
-                    if let Ok(m) = r.build(false) {
-                        let _ = send_tdata(&r, new_request(&r, m));
-                    }
-                }
-            }
-        }),
-    );
+
+    fn on_challenge(&self, ch: Challenge<'_, Self>) -> Answer<TxRef> {
+        let rdata = new_rx_data(ch.response.clone());
+        let st = self.offer_async(ch.request, rdata, ch.pending);
+        let answer = match st {
+            PJ_SUCCESS => Answer::Deferred,
+            PJ_EIGNORED | PJ_EINVALIDOP => self.reinit(ch.request, rdata),
+            _ => Answer::Fail(error_of(st)),
+        };
+        // SAFETY: made above, freed once; the application copied it if it
+        // wanted to keep it.
+        let _ = unsafe { free_rx_data(rdata) };
+        answer
+    }
+
+    fn report(&self, r: Report) {
+        let Some(cb) = self.cb else { return };
+        let rdata = r.response.map_or(null_mut(), new_rx_data);
+        let mut p = pjsip_regc_cbparam {
+            regc: self.me.load(Ordering::Acquire),
+            token: self.token.0,
+            status: status_of(r.status),
+            code: c_int::from(r.code),
+            reason: pj_str_t::borrowing(r.reason.as_bytes()),
+            rdata,
+            expiration: r
+                .expiration
+                .map_or(-1, |e| i32::try_from(e).unwrap_or(i32::MAX)),
+            contact_cnt: c_int::try_from(r.contact_cnt).unwrap_or(c_int::MAX),
+            is_unreg: if r.is_unreg { PJ_TRUE } else { PJ_FALSE },
+        };
+        // SAFETY: the application's callback; no library lock is held.
+        unsafe { cb(&mut p) };
+        if !rdata.is_null() {
+            // SAFETY: made above, freed once; valid during the callback only.
+            let _ = unsafe { free_rx_data(rdata) };
+        }
+    }
 }
 
 unsafe extern "C" fn regc_send_impl(
@@ -390,50 +303,42 @@ unsafe extern "C" fn regc_send_impl(
     new_request: *mut pjsip_tx_data,
 ) -> pj_status_t {
     guard(PJ_EBUG, || {
-        // SAFETY: user_data is our ctx, alive while the token holds its reference.
-        let ctx = unsafe { &*(user_data as *const TsxCtx) };
-        let regc = ctx.regc.clone();
-        if regc.destroyed.load(Ordering::Acquire) {
-            // SAFETY: send_impl takes over the reference.
-            let _ = unsafe { tx_data_dec_ref(new_request) };
-            return PJ_EINVALIDOP;
+        if new_request.is_null() {
+            return PJ_EINVAL;
         }
-        status_of(resend(&regc, new_request))
+        // SAFETY: send_impl takes over the caller's reference (API.md section 5).
+        let req = unsafe { TxRef::adopt(new_request) };
+        // SAFETY: user_data is our AuthCtx, kept alive by the token's group
+        // lock reference until after this returns.
+        let ctx = unsafe { &*(user_data as *const AuthCtx) };
+        let pending = ctx.pending.lock().take();
+        match pending {
+            Some(p) => status_of(p.send(req)),
+            None => PJ_EINVALIDOP,
+        }
     })
-}
-
-/// Sends an authenticated request (whose reference this takes over) as a new
-/// transaction with the next CSeq.
-fn resend(regc: &Arc<Regc>, new_request: *mut pjsip_tx_data) -> Result<()> {
-    let cseq = {
-        let mut s = regc.state.lock();
-        s.cseq += 1;
-        s.cseq
-    };
-    // SAFETY: a live tdata whose reference the caller handed over.
-    unsafe { tx_data_ref(new_request) }?.with_msg(|m| m.set_cseq(cseq, "REGISTER"));
-    send_tdata(regc, new_request)
 }
 
 unsafe extern "C" fn regc_abandon_impl(_sess: *mut pjsip_auth_clt_sess, user_data: *mut c_void) {
     guard((), || {
-        // SAFETY: user_data is our ctx, alive while the token holds its reference.
-        let ctx = unsafe { &*(user_data as *const TsxCtx) };
-        let code = ctx.code.load(Ordering::Acquire);
-        ctx.regc.callback(
-            PJ_ECANCELLED,
-            code,
-            reason_phrase(code as u16),
-            std::ptr::null_mut(),
-            -1,
-            ctx.is_unreg,
-        );
+        // SAFETY: user_data is our AuthCtx, kept alive by the token's group
+        // lock reference until after this returns.
+        let ctx = unsafe { &*(user_data as *const AuthCtx) };
+        let pending = ctx.pending.lock().take();
+        if let Some(p) = pending {
+            p.abandon();
+        }
     })
 }
 
-unsafe fn regc_ref<'a>(p: *mut pjsip_regc) -> Result<&'a Arc<Regc>> {
+unsafe fn regc_ref<'a>(p: *mut pjsip_regc) -> Result<&'a Client<CRegc>> {
     // SAFETY: forwarded to the caller's promise.
-    unsafe { try_ref(p) }.map(|r| &r.shared)
+    unsafe { try_ref(p) }.map(|r| &r.client)
+}
+
+/// The client's auth session.
+fn sess_of(c: &Client<CRegc>) -> *mut pjsip_auth_clt_sess {
+    c.hooks().sess.0
 }
 
 /// Creates a registration client on `endpt` (whose transport must be started
@@ -460,25 +365,18 @@ pub unsafe extern "C" fn pjsip_regc_create(
                 _reserved: [0; 6],
             }));
             // SAFETY: a fresh session struct.
-            unsafe { pjsip_auth_clt_init(sess, endpt, std::ptr::null_mut(), 0) };
-            let shared = Arc::new(Regc {
-                endpt: e.core.clone(),
+            unsafe { pjsip_auth_clt_init(sess, endpt, null_mut(), 0) };
+            let hooks = CRegc {
+                sess: CPtr(sess),
                 token: CPtr(token),
                 cb,
-                sess: CPtr(sess),
-                me: Mutex::new(CPtr(std::ptr::null_mut())),
-                state: Mutex::new(RegcState {
-                    call_id: format!("{}@pjshim", random_hex(2)),
-                    from_tag: random_hex(1),
-                    ..Default::default()
-                }),
-                destroyed: AtomicBool::new(false),
-                refresh_key: e.core.next_id() | (1 << 62),
-            });
+                me: AtomicPtr::new(null_mut()),
+            };
             let raw = Box::into_raw(Box::new(pjsip_regc {
-                shared: shared.clone(),
+                client: Client::new(e.core.clone(), hooks),
             }));
-            *shared.me.lock() = CPtr(raw);
+            // SAFETY: just made, not shared yet.
+            unsafe { (*raw).client.hooks().me.store(raw, Ordering::Release) };
             // SAFETY: checked non-NULL.
             unsafe { write_out(p_regc, raw) };
             Ok(())
@@ -521,15 +419,13 @@ pub unsafe extern "C" fn pjsip_regc_init(
                 // SAFETY: the caller passes contact_cnt strings.
                 .map(|i| s(unsafe { &*contact.add(i) }))
                 .collect::<Result<Vec<_>>>()?;
-            let srv = s(srv)?;
-            let dest = uri_destination(&srv)?;
-            let mut st = r.state.lock();
-            st.srv = srv.trim_matches(|c| c == '<' || c == '>').to_string();
-            st.from = s(from)?;
-            st.to = s(to)?;
-            st.contacts = contacts;
-            st.expires = expires;
-            st.dest = Some(dest);
+            r.init(Binding::new(
+                &s(srv)?,
+                &s(from)?,
+                &s(to)?,
+                contacts,
+                expires,
+            )?);
             Ok(())
         })())
     })
@@ -544,7 +440,7 @@ pub unsafe extern "C" fn pjsip_regc_set_credentials(
 ) -> pj_status_t {
     guard(PJ_EBUG, || match unsafe { regc_ref(regc) } {
         // SAFETY: our session; the caller's credentials.
-        Ok(r) => unsafe { pjsip_auth_clt_set_credentials(r.sess.0, count, cred) },
+        Ok(r) => unsafe { pjsip_auth_clt_set_credentials(sess_of(r), count, cred) },
         Err(e) => to_status(e),
     })
 }
@@ -557,7 +453,7 @@ pub unsafe extern "C" fn pjsip_regc_set_prefs(
 ) -> pj_status_t {
     guard(PJ_EBUG, || match unsafe { regc_ref(regc) } {
         // SAFETY: our session; the caller's preferences.
-        Ok(r) => unsafe { pjsip_auth_clt_set_prefs(r.sess.0, pref) },
+        Ok(r) => unsafe { pjsip_auth_clt_set_prefs(sess_of(r), pref) },
         Err(e) => to_status(e),
     })
 }
@@ -569,28 +465,15 @@ pub unsafe extern "C" fn pjsip_regc_get_auth_sess(
     regc: *mut pjsip_regc,
 ) -> *mut pjsip_auth_clt_sess {
     guard(std::ptr::null_mut(), || match unsafe { regc_ref(regc) } {
-        Ok(r) => r.sess.0,
+        Ok(r) => sess_of(r),
         Err(_) => std::ptr::null_mut(),
     })
 }
 
-/// A new REGISTER as a tx_data, with the session's authorization added as
-/// PJSIP's regc does (pjsip_auth_clt_init_req: the next nc for a realm already
-/// answered, or an empty Authorization with `initial_auth`), so a refresh or
-/// an unregister need not be challenged again.
-fn new_request(r: &Regc, m: SipMessage) -> *mut pjsip_tx_data {
-    let tdata = new_tx_data(m);
-    // SAFETY: the regc's own session and a fresh tdata. A failure only means
-    // no pre-emptive authorization: the request still goes out.
-    let _ = unsafe { pjsip_auth_clt_init_req(r.sess.0, tdata) };
-    tdata
-}
-
 fn make(
     regc: *mut pjsip_regc,
-    unreg: bool,
-    autoreg: Option<bool>,
     p_tdata: *mut *mut pjsip_tx_data,
+    build: impl FnOnce(&Client<CRegc>) -> Result<TxRef>,
 ) -> pj_status_t {
     status_of((|| {
         // SAFETY: a live regc, checked for NULL.
@@ -598,19 +481,18 @@ fn make(
         if p_tdata.is_null() {
             return Err(Error::InvalidArg);
         }
-        if let Some(a) = autoreg {
-            r.state.lock().autoreg = a;
-        }
-        let m = r.build(unreg)?;
+        let req = build(r)?;
         // SAFETY: checked non-NULL.
-        unsafe { write_out(p_tdata, new_request(r, m)) };
+        unsafe { write_out(p_tdata, req.into_raw()) };
         Ok(())
     })())
 }
 
-/// Builds a REGISTER (CSeq incremented) into `*p_tdata` (reference count 1;
-/// hand it to pjsip_regc_send()). `autoreg`: refresh before expiry after a 2xx.
-/// PJ_EINVALIDOP before pjsip_regc_init() or without a transport.
+/// Builds a REGISTER into `*p_tdata` (reference count 1; hand it to
+/// pjsip_regc_send(), which gives it the next CSeq: the one it carries now
+/// if no other request is sent first). `autoreg`: refresh before expiry
+/// after a 2xx. PJ_EINVALIDOP before pjsip_regc_init() or without a
+/// transport.
 #[no_mangle]
 pub unsafe extern "C" fn pjsip_regc_register(
     regc: *mut pjsip_regc,
@@ -618,7 +500,7 @@ pub unsafe extern "C" fn pjsip_regc_register(
     p_tdata: *mut *mut pjsip_tx_data,
 ) -> pj_status_t {
     guard(PJ_EBUG, || {
-        make(regc, false, Some(autoreg != PJ_FALSE), p_tdata)
+        make(regc, p_tdata, |c| c.register(autoreg != PJ_FALSE))
     })
 }
 
@@ -628,12 +510,14 @@ pub unsafe extern "C" fn pjsip_regc_unregister(
     regc: *mut pjsip_regc,
     p_tdata: *mut *mut pjsip_tx_data,
 ) -> pj_status_t {
-    guard(PJ_EBUG, || make(regc, true, Some(false), p_tdata))
+    guard(PJ_EBUG, || make(regc, p_tdata, Client::unregister))
 }
 
-/// Sends `tdata` as a new transaction (fresh Via branch), taking over its
-/// reference whatever the outcome (except PJ_EINVAL for NULL arguments). The
-/// callback reports the final result inside pjsip_endpt_handle_events().
+/// Sends `tdata` as a new transaction (fresh Via branch, the next CSeq),
+/// taking over its reference whatever the outcome (except PJ_EINVAL for NULL
+/// arguments). PJSIP_EBUSY while another REGISTER of this client is in
+/// flight (as PJSIP); PJ_EINVALIDOP before pjsip_regc_init(). The callback
+/// reports the final result inside pjsip_endpt_handle_events().
 #[no_mangle]
 pub unsafe extern "C" fn pjsip_regc_send(
     regc: *mut pjsip_regc,
@@ -645,7 +529,8 @@ pub unsafe extern "C" fn pjsip_regc_send(
         }
         // SAFETY: a live regc, checked for NULL.
         match unsafe { regc_ref(regc) } {
-            Ok(r) => status_of(send_tdata(r, tdata)),
+            // SAFETY: the caller hands over its reference on a live tdata.
+            Ok(r) => status_of(r.send(unsafe { TxRef::adopt(tdata) })),
             Err(e) => to_status(e),
         }
     })
@@ -663,12 +548,10 @@ pub unsafe extern "C" fn pjsip_regc_destroy(regc: *mut pjsip_regc) -> pj_status_
         }
         // SAFETY: from Box::into_raw in pjsip_regc_create, destroyed once.
         let b = unsafe { Box::from_raw(regc) };
-        b.shared.destroyed.store(true, Ordering::Release);
-        b.shared
-            .endpt
-            .cancel(&TimerKey::Internal(b.shared.refresh_key));
-        // SAFETY: our session.
-        unsafe { pjsip_auth_clt_deinit(b.shared.sess.0) };
+        b.client.destroy();
+        // SAFETY: the client's session; a token still pending is revoked
+        // (abandon_impl runs, and reports nothing: the client is destroyed).
+        unsafe { pjsip_auth_clt_deinit(sess_of(&b.client)) };
         PJ_SUCCESS
     })
 }

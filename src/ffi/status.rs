@@ -40,6 +40,8 @@ pub const PJ_ETOOBIG: pj_status_t = 70017;
 pub const PJ_EIGNORED: pj_status_t = 70020;
 /// Gone (for example a group lock destroyed by this call).
 pub const PJ_EGONE: pj_status_t = 70023;
+/// Object busy (a registration client with a REGISTER in progress).
+pub const PJSIP_EBUSY: pj_status_t = 171001;
 /// Invalid message or syntax error.
 pub const PJSIP_EINVALIDMSG: pj_status_t = 171020;
 /// Expecting a request.
@@ -113,6 +115,7 @@ pub(crate) const fn to_status(e: Error) -> pj_status_t {
         Error::InvalidHdr => PJSIP_EINVALIDHDR,
         Error::BufDestroyed => PJSIP_EBUFDESTROYED,
         Error::TsxDestroyed => PJSIP_ETSXDESTROYED,
+        Error::SipBusy => PJSIP_EBUSY,
         Error::FailedCredential => PJSIP_EFAILEDCREDENTIAL,
         Error::NoCredential => PJSIP_ENOCREDENTIAL,
         Error::InvalidAlgorithm => PJSIP_EINVALIDALGORITHM,

@@ -1,6 +1,7 @@
 //! The message type and its accessors and edits.
 
-use super::headers::{first_element_params, is_token, names_equal, param_value, Param};
+use super::headers::{is_token, names_equal};
+use super::params::{param_value, params, split_element, Param};
 use super::random::random_hex;
 use super::reason::reason_phrase;
 use crate::status::{Error, Result};
@@ -218,11 +219,8 @@ impl SipMessage {
             return false;
         };
         let value = &self.headers[i].value;
-        let (params, _) = first_element_params(value);
-        let Some(p) = params
-            .iter()
-            .find(|p| value[p.name.clone()].eq_ignore_ascii_case("branch"))
-        else {
+        let (first, _) = split_element(value);
+        let Some(p) = params(first).find(|p| p.is(first, "branch")) else {
             return false;
         };
         let mut new = String::with_capacity(value.len());
@@ -241,10 +239,9 @@ impl SipMessage {
     pub fn set_top_via_branch(&mut self, branch: &str) -> Result<()> {
         let i = self.header_position("Via", 0).ok_or(Error::MissingHdr)?;
         let value = &self.headers[i].value;
-        let (params, end) = first_element_params(value);
-        let existing = params
-            .iter()
-            .find(|p| value[p.name.clone()].eq_ignore_ascii_case("branch"));
+        let (first, _) = split_element(value);
+        let existing = params(first).find(|p| p.is(first, "branch"));
+        let end = first.len();
         let new = match existing {
             Some(Param { value: Some(r), .. }) => {
                 format!("{}{}{}", &value[..r.start], branch, &value[r.end..])

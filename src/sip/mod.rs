@@ -27,6 +27,7 @@
 
 mod headers;
 mod message;
+pub mod params;
 mod parse;
 mod print;
 mod random;

@@ -90,20 +90,8 @@ impl<'a> Iterator for Lines<'a> {
     }
 }
 
-fn trim(mut s: &[u8]) -> &[u8] {
-    while let [first, rest @ ..] = s {
-        if !is_ws(*first) {
-            break;
-        }
-        s = rest;
-    }
-    while let [rest @ .., last] = s {
-        if !is_ws(*last) {
-            break;
-        }
-        s = rest;
-    }
-    s
+fn trim(s: &[u8]) -> &[u8] {
+    super::params::trim_by(s, is_ws)
 }
 
 /// Text without control characters (HT allowed) and valid UTF-8, or `err`.
