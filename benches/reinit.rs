@@ -1,7 +1,12 @@
 //! pjsip_auth_clt_reinit_req through the C API: a 401 with one MD5
-//! challenge, one SHA-256 challenge, and SHA-256 + MD5 for one realm.
-//! Each iteration uses a fresh session (set up outside the timing), so every
-//! answer is a first answer (nc 1, fresh cnonce).
+//! challenge, one SHA-256 challenge, and SHA-256 + MD5 for one realm, each
+//! in two settings:
+//! - `reused-session` (the realistic case): one session answers the same
+//!   challenge for a new copy of the request on every iteration (a
+//!   registration refresh challenged with the nonce already known), so
+//!   every answer after the first is nc + 1 with the cached cnonce.
+//! - `fresh-session`: a new session per iteration (set up outside the
+//!   timing), so every answer is a first answer (nc 1, fresh cnonce).
 //!
 //! `cargo bench --bench reinit`
 
@@ -49,19 +54,37 @@ impl Drop for Sess {
     }
 }
 
+/// A request as first sent (no authorization yet), freed on drop.
+struct Tx(*mut pjsip_tx_data);
+
+impl Tx {
+    fn new() -> Tx {
+        let mut tdata: *mut pjsip_tx_data = null_mut();
+        unsafe {
+            assert_eq!(
+                pjshim_tx_data_parse(REQ.as_ptr().cast(), REQ.len(), &mut tdata),
+                0
+            );
+        }
+        Tx(tdata)
+    }
+}
+
+impl Drop for Tx {
+    fn drop(&mut self) {
+        unsafe {
+            pjsip_tx_data_dec_ref(self.0);
+        }
+    }
+}
+
 fn bench(c: &mut Criterion) {
     let cases = [
         ("md5", "WWW-Authenticate: Digest realm=\"example.com\", nonce=\"abc\", qop=\"auth\"\r\n"),
         ("sha256", "WWW-Authenticate: Digest realm=\"example.com\", nonce=\"abc\", qop=\"auth\", algorithm=SHA-256\r\n"),
         ("sha256+md5", "WWW-Authenticate: Digest realm=\"example.com\", nonce=\"abc\", qop=\"auth\", algorithm=SHA-256\r\nWWW-Authenticate: Digest realm=\"example.com\", nonce=\"abc\", qop=\"auth\", algorithm=MD5\r\n"),
     ];
-    let mut tdata: *mut pjsip_tx_data = null_mut();
-    unsafe {
-        assert_eq!(
-            pjshim_tx_data_parse(REQ.as_ptr().cast(), REQ.len(), &mut tdata),
-            0
-        );
-    }
+    let tdata = Tx::new();
     let mut g = c.benchmark_group("reinit_req");
     for (name, hdrs) in cases {
         let msg = challenge(hdrs);
@@ -72,13 +95,34 @@ fn bench(c: &mut Criterion) {
                 0
             );
         }
-        g.bench_function(name, |b| {
+        let mut sess = Sess::new();
+        g.bench_function(format!("{name}/reused-session"), |b| {
+            b.iter_batched_ref(
+                Tx::new,
+                |tx| unsafe {
+                    let mut out = null_mut();
+                    assert_eq!(
+                        pjsip_auth_clt_reinit_req(
+                            &*sess.0 as *const _ as *mut _,
+                            rdata,
+                            tx.0,
+                            &mut out
+                        ),
+                        0
+                    );
+                    pjsip_tx_data_dec_ref(out);
+                },
+                BatchSize::SmallInput,
+            )
+        });
+        drop(sess);
+        g.bench_function(format!("{name}/fresh-session"), |b| {
             b.iter_batched_ref(
                 Sess::new,
                 |s| unsafe {
                     let mut out = null_mut();
                     assert_eq!(
-                        pjsip_auth_clt_reinit_req(&mut *s.0, rdata, tdata, &mut out),
+                        pjsip_auth_clt_reinit_req(&mut *s.0, rdata, tdata.0, &mut out),
                         0
                     );
                     pjsip_tx_data_dec_ref(out);
@@ -91,9 +135,6 @@ fn bench(c: &mut Criterion) {
         }
     }
     g.finish();
-    unsafe {
-        pjsip_tx_data_dec_ref(tdata);
-    }
 }
 
 criterion_group!(benches, bench);
