@@ -102,12 +102,7 @@ fn bench(c: &mut Criterion) {
                 |tx| unsafe {
                     let mut out = null_mut();
                     assert_eq!(
-                        pjsip_auth_clt_reinit_req(
-                            &*sess.0 as *const _ as *mut _,
-                            rdata,
-                            tx.0,
-                            &mut out
-                        ),
+                        pjsip_auth_clt_reinit_req(&mut *sess.0, rdata, tx.0, &mut out),
                         0
                     );
                     pjsip_tx_data_dec_ref(out);

@@ -1,7 +1,14 @@
 //! Client authentication: the state of a client session (credentials,
-//! preferences) and, later, the challenge/response engine that uses it.
+//! preferences, the challenge cache), the message seam the client works
+//! through (`view`), the planner that computes answers (`planner`), their
+//! application (`apply`), and the client calls built on them (`client`);
+//! plus server-side verification (`server`).
 
+pub mod apply;
 pub mod client;
 pub mod credential;
+pub mod planner;
 pub mod server;
 pub mod session;
+mod sip_view;
+pub mod view;
