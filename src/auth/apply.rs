@@ -38,7 +38,7 @@ fn commit(plan: &mut Plan, session: &mut ClientSession) {
             e.stale_count = 0;
         }
     }
-    let (answers, cnonces) = plan.take_updates();
+    let (answers, cnonces, text) = plan.take_updates();
     for a in answers {
         let Some(u) = a.update.as_mut() else {
             continue;
@@ -47,6 +47,7 @@ fn commit(plan: &mut Plan, session: &mut ClientSession) {
             session.store_ha1(h);
         }
         let new_cnonce = u.cnonce_range().map(|r| &cnonces[r]);
+        let new_raw = u.raw_range().map(|r| &text[r]);
         let existing = u.entry.and_then(|i| session.cache.get_mut(i));
         match existing {
             Some(e) => {
@@ -58,6 +59,10 @@ fn commit(plan: &mut Plan, session: &mut ClientSession) {
                     e.cnonce.clear();
                     e.cnonce.extend_from_slice(cn);
                 }
+                if let Some(raw) = new_raw {
+                    e.raw.clear();
+                    e.raw.extend_from_slice(raw);
+                }
                 e.stale_count = u.stale_count;
             }
             None => {
@@ -67,6 +72,7 @@ fn commit(plan: &mut Plan, session: &mut ClientSession) {
                         chal,
                         nc: u.nc,
                         cnonce: new_cnonce.unwrap_or_default().to_vec(),
+                        raw: new_raw.unwrap_or_default().to_vec(),
                         stale_count: u.stale_count,
                     });
                 }

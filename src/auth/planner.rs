@@ -108,6 +108,9 @@ pub struct SessionUpdate {
     /// A new cnonce (a range of the plan's cnonce text); `None`: keep the
     /// cached one.
     cnonce: Option<Range<usize>>,
+    /// The header text the challenge came from (a range of the plan's
+    /// text; empty when it shared its header); `None`: unchanged.
+    raw: Option<Range<usize>>,
     /// Stale retries in a row.
     pub stale_count: u32,
     /// An HA1 computed for this answer, to remember.
@@ -117,6 +120,10 @@ pub struct SessionUpdate {
 impl SessionUpdate {
     pub(crate) fn cnonce_range(&self) -> Option<Range<usize>> {
         self.cnonce.clone()
+    }
+
+    pub(crate) fn raw_range(&self) -> Option<Range<usize>> {
+        self.raw.clone()
     }
 }
 
@@ -212,8 +219,8 @@ impl Plan {
         self.reset_stale
     }
 
-    pub(crate) fn take_updates(&mut self) -> (&mut [PlannedAnswer], &[u8]) {
-        (&mut self.answers, &self.cnonces)
+    pub(crate) fn take_updates(&mut self) -> (&mut [PlannedAnswer], &[u8], &[u8]) {
+        (&mut self.answers, &self.cnonces, &self.text)
     }
 
     /// Parses the request's authorization headers once: the realm of each
@@ -384,6 +391,121 @@ impl Reject {
     }
 }
 
+/// The request-side inputs of every answer in one plan.
+struct Inputs<'a> {
+    session: &'a ClientSession,
+    method: &'a [u8],
+    uri: &'a [u8],
+    body: &'a [u8],
+}
+
+/// Whether `consider` planned an answer, and if so whether the session must
+/// keep the challenge (it differs from the cached one).
+enum Considered {
+    Skipped,
+    Answered { store_challenge: bool },
+}
+
+/// Plans the answer to one Digest challenge `d` of `kind`, unless the
+/// challenge is unusable (then `reject` learns how far it got) or its realm
+/// is already answered in this plan. `raw` is the header value when it held
+/// `d` alone (remembered so that the same text is not parsed again).
+fn consider(
+    inp: &Inputs<'_>,
+    plan: &mut Plan,
+    kind: AuthKind,
+    d: &DigestChallenge<'_>,
+    raw: Option<&[u8]>,
+    cnonce: &mut dyn FnMut(&mut Vec<u8>),
+    reject: &mut dyn FnMut(Reject),
+) -> Result<Considered> {
+    let session = inp.session;
+    let Some(alg) = d.algorithm() else {
+        reject(Reject::Algorithm);
+        return Ok(Considered::Skipped);
+    };
+    if d.choose_qop().is_err() {
+        reject(Reject::Qop);
+        return Ok(Considered::Skipped);
+    }
+    if plan.answers_realm(kind, &d.realm) {
+        return Ok(Considered::Skipped); // RFC 8760: one answer per realm, the topmost.
+    }
+    let Some(cred) = find_credential(&session.creds, &d.realm, alg) else {
+        reject(Reject::Credential);
+        return Ok(Considered::Skipped);
+    };
+    let entry = session
+        .cache
+        .iter()
+        .position(|e| e.proxy == kind.is_proxy() && e.chal.realm.eq_ignore_ascii_case(&d.realm));
+    let prev = entry.map(|i| &session.cache[i]);
+    let known = prev.map(|p| Known {
+        same_nonce: p.chal.nonce == d.nonce,
+        stale_count: p.stale_count,
+    });
+    let step = nonce_rule(known, d.stale, plan.carries(kind, &d.realm))?;
+    let (nc, new_cnonce) = match (step, prev) {
+        (NonceStep::Next { .. }, Some(p)) => (p.nc.wrapping_add(1).max(1), None),
+        _ => {
+            let start = plan.cnonces.len();
+            cnonce(&mut plan.cnonces);
+            (1, Some(start..plan.cnonces.len()))
+        }
+    };
+    let base = base_ha1(session, cred, alg, &d.realm)?;
+    let cn: &[u8] = match (&new_cnonce, prev) {
+        (Some(r), _) => &plan.cnonces[r.clone()],
+        (None, Some(p)) => &p.cnonce,
+        (None, None) => b"",
+    };
+    let answer = Answer {
+        username: &cred.username,
+        secret: secret(cred, alg, base.as_ref().map(|(h, _)| h))?,
+        method: inp.method,
+        uri: inp.uri,
+        body: inp.body,
+        nc,
+        cnonce: cn,
+    };
+    // The cnonce is read from `plan.cnonces` while the value goes to
+    // `plan.text`: two fields, borrowed apart.
+    let text = &mut plan.text;
+    let start = text.len();
+    authorize(d, &answer, text)?;
+    if std::str::from_utf8(&text[start..]).is_err() {
+        text.truncate(start);
+        return Err(Error::InvalidArg);
+    }
+    let mid = text.len();
+    text.extend_from_slice(&d.realm);
+    let end = text.len();
+    let raw_now: &[u8] = raw.unwrap_or_default();
+    let raw = match prev {
+        Some(p) if p.raw == raw_now => None,
+        _ => {
+            text.extend_from_slice(raw_now);
+            Some(end..text.len())
+        }
+    };
+    let store_challenge = !prev.is_some_and(|p| p.chal == *d);
+    plan.answers.push(PlannedAnswer {
+        kind,
+        realm: mid..end,
+        value: start..mid,
+        update: Some(SessionUpdate {
+            entry,
+            challenge: None,
+            nc,
+            cnonce: new_cnonce,
+            raw,
+            stale_count: step.stale_count(),
+            ha1: base.and_then(|(_, e)| e),
+        }),
+    });
+    Ok(Considered::Answered { store_challenge })
+}
+
 /// Plans the answer to the 401/407 `response` for `request` (reinit).
 ///
 /// Every WWW-Authenticate (answered with Authorization) and
@@ -391,7 +513,10 @@ impl Reject {
 /// order; per realm and kind the topmost usable Digest challenge is
 /// answered (RFC 8760), the others for that realm skipped. `cnonce` appends
 /// a fresh client nonce to its argument; it is called once per answer with
-/// a nonce new to the session.
+/// a nonce new to the session. A header value identical to the one a cached
+/// challenge was parsed from (the steady state: the same nonce again) is
+/// not parsed again: parsing is a function of the text, so the cached
+/// challenge is what parsing would give.
 ///
 /// Errors: `InvalidStatus` (not a 401/407), `NotRequestMsg`, `AuthNoChal`
 /// (no challenge header), the nonce rule's `FailedCredential` and
@@ -410,9 +535,12 @@ pub fn plan_reinit<R: ResponseView + ?Sized, Q: RequestView + ?Sized>(
         Some(401) | Some(407) => {}
         _ => return Err(Error::InvalidStatus),
     }
-    let method = request.method().ok_or(Error::NotRequestMsg)?;
-    let uri = request.request_uri().ok_or(Error::NotRequestMsg)?;
-    let body = request.body();
+    let inp = Inputs {
+        session,
+        method: request.method().ok_or(Error::NotRequestMsg)?,
+        uri: request.request_uri().ok_or(Error::NotRequestMsg)?,
+        body: request.body(),
+    };
     plan.read_carried(request);
 
     let mut any_header = false;
@@ -425,89 +553,30 @@ pub fn plan_reinit<R: ResponseView + ?Sized, Q: RequestView + ?Sized>(
     for kind in AuthKind::both() {
         for value in response.challenges(kind) {
             any_header = true;
-            for ch in parse_challenges(value) {
+            let memo = session
+                .cache
+                .iter()
+                .find(|e| e.proxy == kind.is_proxy() && !e.raw.is_empty() && e.raw == value);
+            if let Some(e) = memo {
+                consider(&inp, plan, kind, &e.chal, Some(value), cnonce, &mut reject)?;
+                continue;
+            }
+            let list = parse_challenges(value);
+            let alone = list.len() == 1;
+            for ch in list {
                 let Some(d) = ch.ok().and_then(|c| c.to_digest().ok()) else {
                     reject(Reject::Scheme);
                     continue;
                 };
-                let Some(alg) = d.algorithm() else {
-                    reject(Reject::Algorithm);
-                    continue;
-                };
-                if d.choose_qop().is_err() {
-                    reject(Reject::Qop);
-                    continue;
-                }
-                if plan.answers_realm(kind, &d.realm) {
-                    continue; // RFC 8760: one answer per realm, the topmost.
-                }
-                let Some(cred) = find_credential(&session.creds, &d.realm, alg) else {
-                    reject(Reject::Credential);
-                    continue;
-                };
-                let entry = session.cache.iter().position(|e| {
-                    e.proxy == kind.is_proxy() && e.chal.realm.eq_ignore_ascii_case(&d.realm)
-                });
-                let prev = entry.map(|i| &session.cache[i]);
-                let known = prev.map(|p| Known {
-                    same_nonce: p.chal.nonce == d.nonce,
-                    stale_count: p.stale_count,
-                });
-                let step = nonce_rule(known, d.stale, plan.carries(kind, &d.realm))?;
-                let (nc, new_cnonce) = match (step, prev) {
-                    (NonceStep::Next { .. }, Some(p)) => (p.nc.wrapping_add(1).max(1), None),
-                    _ => {
-                        let start = plan.cnonces.len();
-                        cnonce(&mut plan.cnonces);
-                        (1, Some(start..plan.cnonces.len()))
+                let raw = alone.then_some(value);
+                if let Considered::Answered {
+                    store_challenge: true,
+                } = consider(&inp, plan, kind, &d, raw, cnonce, &mut reject)?
+                {
+                    if let Some(u) = plan.answers.last_mut().and_then(|a| a.update.as_mut()) {
+                        u.challenge = Some(d.into_owned());
                     }
-                };
-                let base = base_ha1(session, cred, alg, &d.realm)?;
-                let cn: &[u8] = match (&new_cnonce, prev) {
-                    (Some(r), _) => &plan.cnonces[r.clone()],
-                    (None, Some(p)) => &p.cnonce,
-                    (None, None) => b"",
-                };
-                let answer = Answer {
-                    username: &cred.username,
-                    secret: secret(cred, alg, base.as_ref().map(|(h, _)| h))?,
-                    method,
-                    uri,
-                    body,
-                    nc,
-                    cnonce: cn,
-                };
-                // The cnonce text is read from `plan.cnonces` while the value
-                // goes to `plan.text`: two fields, borrowed apart.
-                let (value, realm) = {
-                    let text = &mut plan.text;
-                    let start = text.len();
-                    authorize(&d, &answer, text)?;
-                    if std::str::from_utf8(&text[start..]).is_err() {
-                        text.truncate(start);
-                        return Err(Error::InvalidArg);
-                    }
-                    let mid = text.len();
-                    text.extend_from_slice(&d.realm);
-                    (start..mid, mid..text.len())
-                };
-                let challenge = match prev {
-                    Some(p) if p.chal == d => None,
-                    _ => Some(d.into_owned()),
-                };
-                plan.answers.push(PlannedAnswer {
-                    kind,
-                    realm,
-                    value,
-                    update: Some(SessionUpdate {
-                        entry,
-                        challenge,
-                        nc,
-                        cnonce: new_cnonce,
-                        stale_count: step.stale_count(),
-                        ha1: base.and_then(|(_, e)| e),
-                    }),
-                });
+                }
             }
         }
     }
@@ -571,6 +640,7 @@ pub fn plan_init<Q: RequestView + ?Sized>(
                 challenge: None,
                 nc,
                 cnonce: None,
+                raw: None,
                 stale_count: 0,
                 ha1: base.and_then(|(_, e)| e),
             }),

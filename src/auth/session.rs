@@ -17,6 +17,9 @@ pub struct CacheEntry {
     pub nc: u32,
     /// The cnonce used with this nonce.
     pub cnonce: Vec<u8>,
+    /// The header value `chal` was parsed from, when it held that challenge
+    /// alone (empty otherwise): the same text again needs no parsing.
+    pub raw: Vec<u8>,
     /// Stale retries in a row.
     pub stale_count: u32,
 }

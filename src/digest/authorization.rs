@@ -83,12 +83,15 @@ fn quoted(out: &mut Vec<u8>, name: &str, value: &[u8], first: bool) -> Result<()
     }
     out.extend_from_slice(name.as_bytes());
     out.extend_from_slice(b"=\"");
-    for &b in value {
-        if b == b'"' || b == b'\\' {
-            out.push(b'\\');
-        }
-        out.push(b);
+    // Copy the runs between characters to escape in one go.
+    let mut rest = value;
+    while let Some(i) = rest.iter().position(|&b| b == b'"' || b == b'\\') {
+        out.extend_from_slice(&rest[..i]);
+        out.push(b'\\');
+        out.push(rest[i]);
+        rest = &rest[i + 1..];
     }
+    out.extend_from_slice(rest);
     out.push(b'"');
     Ok(())
 }
