@@ -38,6 +38,9 @@ fn commit(plan: &mut Plan, session: &mut ClientSession) {
             e.stale_count = 0;
         }
     }
+    for (alg, method, uri, h) in plan.new_ha2() {
+        session.store_ha2(alg, method, uri, h);
+    }
     let (answers, cnonces, text) = plan.take_updates();
     for a in answers {
         let Some(u) = a.update.as_mut() else {

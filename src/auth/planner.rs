@@ -21,8 +21,8 @@ use super::credential::{Credential, SecretKind};
 use super::session::{ClientSession, Ha1Entry};
 use super::view::{AuthKind, RequestView, ResponseView};
 use crate::digest::{
-    self, authorize, parse_authorization, parse_challenges, write_authorization, Algorithm, Answer,
-    AuthorizationFields, DigestChallenge, Hex, Secret,
+    self, authorize_with_ha2, parse_authorization, parse_challenges, write_authorization,
+    Algorithm, Answer, AuthorizationFields, DigestChallenge, Hex, Qop, Secret,
 };
 use crate::status::{Error, Result};
 use std::ops::Range;
@@ -160,6 +160,11 @@ pub struct Plan {
     cnonces: Vec<u8>,
     carried: Vec<Carried>,
     carried_text: Vec<u8>,
+    /// HA2 values computed by this plan, to remember (method and URI are
+    /// `line[..method_len]` and `line[method_len..]`).
+    ha2_new: Vec<(Algorithm, Hex)>,
+    line: Vec<u8>,
+    method_len: usize,
 }
 
 const fn slot(kind: AuthKind) -> usize {
@@ -180,6 +185,37 @@ impl Plan {
         self.cnonces.clear();
         self.carried.clear();
         self.carried_text.clear();
+        self.ha2_new.clear();
+        self.line.clear();
+        self.method_len = 0;
+    }
+
+    /// HA2 for this answer: from the session, from this plan, or computed
+    /// (and then kept, unless it covers the body).
+    fn ha2(&mut self, inp: &Inputs<'_>, alg: Algorithm, qop: Option<Qop>) -> Hex {
+        if qop == Some(Qop::AuthInt) {
+            return digest::ha2(alg, inp.method, inp.uri, qop, inp.body);
+        }
+        if let Some(h) = inp.session.find_ha2(alg, inp.method, inp.uri) {
+            return h;
+        }
+        if let Some((_, h)) = self.ha2_new.iter().find(|(a, _)| *a == alg.base()) {
+            return *h;
+        }
+        let h = digest::ha2(alg, inp.method, inp.uri, qop, inp.body);
+        if self.line.is_empty() {
+            self.line.extend_from_slice(inp.method);
+            self.method_len = self.line.len();
+            self.line.extend_from_slice(inp.uri);
+        }
+        self.ha2_new.push((alg.base(), h));
+        h
+    }
+
+    /// The HA2 values to remember: (hash, method, uri, HA2).
+    pub(crate) fn new_ha2(&self) -> impl Iterator<Item = (Algorithm, &[u8], &[u8], Hex)> + '_ {
+        let (m, u) = self.line.split_at(self.method_len);
+        self.ha2_new.iter().map(move |(a, h)| (*a, m, u, *h))
     }
 
     /// The headers to add, in order.
@@ -424,10 +460,10 @@ fn consider(
         reject(Reject::Algorithm);
         return Ok(Considered::Skipped);
     };
-    if d.choose_qop().is_err() {
+    let Ok(qop) = d.choose_qop() else {
         reject(Reject::Qop);
         return Ok(Considered::Skipped);
-    }
+    };
     if plan.answers_realm(kind, &d.realm) {
         return Ok(Considered::Skipped); // RFC 8760: one answer per realm, the topmost.
     }
@@ -454,6 +490,7 @@ fn consider(
         }
     };
     let base = base_ha1(session, cred, alg, &d.realm)?;
+    let ha2 = plan.ha2(inp, alg, qop);
     let cn: &[u8] = match (&new_cnonce, prev) {
         (Some(r), _) => &plan.cnonces[r.clone()],
         (None, Some(p)) => &p.cnonce,
@@ -472,7 +509,7 @@ fn consider(
     // `plan.text`: two fields, borrowed apart.
     let text = &mut plan.text;
     let start = text.len();
-    authorize(d, &answer, text)?;
+    authorize_with_ha2(d, &answer, Some(&ha2), text)?;
     if std::str::from_utf8(&text[start..]).is_err() {
         text.truncate(start);
         return Err(Error::InvalidArg);
@@ -604,9 +641,12 @@ pub fn plan_init<Q: RequestView + ?Sized>(
     plan: &mut Plan,
 ) -> Result<()> {
     plan.clear();
-    let method = request.method().ok_or(Error::NotRequestMsg)?;
-    let uri = request.request_uri().ok_or(Error::NotRequestMsg)?;
-    let body = request.body();
+    let inp = Inputs {
+        session,
+        method: request.method().ok_or(Error::NotRequestMsg)?,
+        uri: request.request_uri().ok_or(Error::NotRequestMsg)?,
+        body: request.body(),
+    };
     if !session.cache.is_empty() {
         plan.read_carried(request);
     }
@@ -619,17 +659,19 @@ pub fn plan_init<Q: RequestView + ?Sized>(
         };
         let nc = e.nc.wrapping_add(1).max(1);
         let base = base_ha1(session, cred, alg, &e.chal.realm)?;
+        let qop = e.chal.choose_qop()?;
+        let ha2 = plan.ha2(&inp, alg, qop);
         let answer = Answer {
             username: &cred.username,
             secret: secret(cred, alg, base.as_ref().map(|(h, _)| h))?,
-            method,
-            uri,
-            body,
+            method: inp.method,
+            uri: inp.uri,
+            body: inp.body,
             nc,
             cnonce: &e.cnonce,
         };
         let (value, realm) = plan.push_value(&e.chal.realm, |out| {
-            authorize(&e.chal, &answer, out).map(drop)
+            authorize_with_ha2(&e.chal, &answer, Some(&ha2), out).map(drop)
         })?;
         plan.answers.push(PlannedAnswer {
             kind: AuthKind::from_proxy(e.proxy),
@@ -665,7 +707,7 @@ pub fn plan_init<Q: RequestView + ?Sized>(
                 username: &c.username,
                 realm: &c.realm,
                 nonce: b"",
-                uri,
+                uri: inp.uri,
                 response: b"",
                 algorithm,
                 opaque: None,

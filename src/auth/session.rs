@@ -62,6 +62,22 @@ impl Ha1Entry {
     }
 }
 
+/// A computed HA2 `H(method:uri)` (qop auth or none; auth-int also hashes
+/// the body and is not kept): one per hash, for the last request line it
+/// was computed for. A session answering refreshes of the same request
+/// computes it once.
+#[derive(Debug, Clone)]
+pub struct Ha2Entry {
+    /// The hash (a base algorithm).
+    pub algorithm: Algorithm,
+    /// The method hashed.
+    pub method: Vec<u8>,
+    /// The Request-URI hashed.
+    pub uri: Vec<u8>,
+    /// `H(method:uri)` in hex.
+    pub ha2: Hex,
+}
+
 impl fmt::Debug for Ha1Entry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The password and its hash are secrets: never printed.
@@ -83,6 +99,8 @@ pub struct ClientSession {
     pub cache: Vec<CacheEntry>,
     /// HA1 values already computed (at most `HA1_CACHE_SIZE`).
     pub ha1: Vec<Ha1Entry>,
+    /// HA2 values already computed (one per hash).
+    pub ha2: Vec<Ha2Entry>,
     /// The planner's reused buffers (no meaning between calls).
     pub scratch: Plan,
 }
@@ -108,6 +126,35 @@ impl ClientSession {
         }) {
             Some(e) => *e = entry,
             None => self.cache.push(entry),
+        }
+    }
+
+    /// The HA2 of `method` and `uri` for `algorithm`'s hash, if known.
+    pub fn find_ha2(&self, algorithm: Algorithm, method: &[u8], uri: &[u8]) -> Option<Hex> {
+        self.ha2
+            .iter()
+            .find(|e| e.algorithm == algorithm.base() && e.method == method && e.uri == uri)
+            .map(|e| e.ha2)
+    }
+
+    /// Remembers an HA2, replacing the one of the same hash (in place: no
+    /// allocation once the buffers are large enough).
+    pub fn store_ha2(&mut self, algorithm: Algorithm, method: &[u8], uri: &[u8], ha2: Hex) {
+        let algorithm = algorithm.base();
+        match self.ha2.iter_mut().find(|e| e.algorithm == algorithm) {
+            Some(e) => {
+                e.method.clear();
+                e.method.extend_from_slice(method);
+                e.uri.clear();
+                e.uri.extend_from_slice(uri);
+                e.ha2 = ha2;
+            }
+            None => self.ha2.push(Ha2Entry {
+                algorithm,
+                method: method.to_vec(),
+                uri: uri.to_vec(),
+                ha2,
+            }),
         }
     }
 
