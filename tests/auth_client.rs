@@ -5,7 +5,7 @@ use pjsip_auth_shim::auth::client::{init, reinit, reinit_with};
 use pjsip_auth_shim::auth::credential::{Credential, Prefs, SecretKind};
 use pjsip_auth_shim::auth::session::ClientSession;
 use pjsip_auth_shim::digest::{
-    compute_response, parse_authorization, parse_challenges, Answer, Secret,
+    compute_response, parse_authorization, parse_challenges, Algorithm, Answer, Secret,
 };
 use pjsip_auth_shim::sip::SipMessage;
 use pjsip_auth_shim::status::Error;
@@ -25,9 +25,9 @@ fn cred(realm: &str, user: &str, pass: &str) -> Credential {
     }
 }
 
-fn ha1_cred(realm: &str, user: &str, hex: &str, algorithm_type: i32) -> Credential {
+fn ha1_cred(realm: &str, user: &str, hex: &str, algorithm: Algorithm) -> Credential {
     Credential {
-        kind: SecretKind::Ha1 { algorithm_type },
+        kind: SecretKind::Ha1 { algorithm },
         ..cred(realm, user, hex)
     }
 }
@@ -262,7 +262,12 @@ fn ha1_credentials() {
             b"",
         )
     };
-    let mut s = session(vec![ha1_cred("example.com", "alice", ha1.as_str(), 0)]);
+    let mut s = session(vec![ha1_cred(
+        "example.com",
+        "alice",
+        ha1.as_str(),
+        Algorithm::Md5,
+    )]);
     let mut req = request();
     reinit(&mut s, &www(MD5_CHAL), &mut req).unwrap();
     check_response(
@@ -273,7 +278,12 @@ fn ha1_credentials() {
         &req,
     );
     // An SHA-256 HA1 does not serve an MD5-only challenge.
-    let mut s = session(vec![ha1_cred("example.com", "alice", &"0".repeat(64), 2)]);
+    let mut s = session(vec![ha1_cred(
+        "example.com",
+        "alice",
+        &"0".repeat(64),
+        Algorithm::Sha256,
+    )]);
     let mut req = request();
     assert_eq!(
         reinit(&mut s, &www(MD5_CHAL), &mut req),
@@ -494,7 +504,7 @@ fn initial_auth_empty_form() {
     let mut s = session(vec![
         cred("example.com", "alice", "secret"),
         cred("*", "any", "x"),
-        ha1_cred("sha.com", "carol", &"a".repeat(64), 2),
+        ha1_cred("sha.com", "carol", &"a".repeat(64), Algorithm::Sha256),
     ]);
     s.prefs = Prefs {
         initial_auth: true,

@@ -1,14 +1,24 @@
 //! Credentials and preferences as the core keeps them: owned copies, so the
 //! caller's buffers need only live for the call that handed them over.
 
+use crate::digest::Algorithm;
+
 /// What the secret of a credential is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SecretKind {
     /// A plain password: serves any digest algorithm.
     Password,
-    /// A pre-hashed HA1 in hex, valid only for the algorithm it was made with
-    /// (PJSIP's `pjsip_auth_algorithm_type` numbering; 0, not set, means MD5).
-    Ha1 { algorithm_type: i32 },
+    /// A pre-hashed HA1 (`H(user:realm:password)`) in hex, valid only for
+    /// the hash it was made with (`algorithm`, taken as its base: an HA1
+    /// made with MD5 serves MD5 and MD5-sess).
+    Ha1 {
+        /// The hash the HA1 was made with.
+        algorithm: Algorithm,
+    },
+    /// A pre-hashed HA1 for a hash this library cannot compute (the front
+    /// end maps unknown algorithm numbers here): kept, so the credentials
+    /// are the ones the application set, but it never answers a challenge.
+    Ha1Unsupported,
     /// AKA (accepted for compatibility, never used to answer a challenge).
     Aka,
 }

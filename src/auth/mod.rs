@@ -1,9 +1,16 @@
 //! Client authentication: the state of a client session (credentials,
-//! preferences) and, later, the challenge/response engine that uses it.
+//! preferences, the challenge cache), the message seam the client works
+//! through (`view`), the planner that computes answers (`planner`), their
+//! application (`apply`), and the client calls built on them (`client`);
+//! plus server-side verification (`server`).
 
+pub mod apply;
 pub mod async_challenge;
 pub mod client;
 pub mod credential;
+pub mod planner;
 pub mod server;
 pub mod session;
 pub mod sessions;
+mod sip_view;
+pub mod view;

@@ -1,7 +1,9 @@
 //! The state of one client authentication session.
 
 use super::credential::{Credential, Prefs};
-use crate::digest::DigestChallenge;
+use super::planner::Plan;
+use crate::digest::{Algorithm, DigestChallenge, Hex};
+use std::fmt;
 
 /// The last challenge answered for one realm and header kind (the
 /// per-realm challenge cache of the digest client, see `auth::client`).
@@ -15,8 +17,75 @@ pub struct CacheEntry {
     pub nc: u32,
     /// The cnonce used with this nonce.
     pub cnonce: Vec<u8>,
+    /// The header value `chal` was parsed from, when it held that challenge
+    /// alone (empty otherwise): the same text again needs no parsing.
+    pub raw: Vec<u8>,
     /// Stale retries in a row.
     pub stale_count: u32,
+}
+
+/// Most HA1 values a session remembers (one per user, realm, password and
+/// hash; a session normally needs one or two).
+pub(crate) const HA1_CACHE_SIZE: usize = 8;
+
+/// A computed `H(user:realm:password)`: it depends on nothing else, so a
+/// session computes it once per credential and realm. The key is kept in
+/// full and compared exactly, so replacing the credentials (by any path)
+/// can never reuse a stale value.
+#[derive(Clone)]
+pub struct Ha1Entry {
+    /// The hash (a base algorithm: MD5, SHA-256 or SHA-512-256).
+    pub algorithm: Algorithm,
+    /// User name.
+    pub username: Vec<u8>,
+    /// Realm, exactly as the challenge wrote it (it is hashed as written).
+    pub realm: Vec<u8>,
+    /// The password.
+    pub password: Vec<u8>,
+    /// `H(user:realm:password)` in hex.
+    pub ha1: Hex,
+}
+
+impl Ha1Entry {
+    /// True when this entry is the HA1 of exactly these inputs.
+    pub fn matches(
+        &self,
+        algorithm: Algorithm,
+        user: &[u8],
+        realm: &[u8],
+        password: &[u8],
+    ) -> bool {
+        self.algorithm == algorithm.base()
+            && self.realm == realm
+            && self.username == user
+            && self.password == password
+    }
+}
+
+/// A computed HA2 `H(method:uri)` (qop auth or none; auth-int also hashes
+/// the body and is not kept): one per hash, for the last request line it
+/// was computed for. A session answering refreshes of the same request
+/// computes it once.
+#[derive(Debug, Clone)]
+pub struct Ha2Entry {
+    /// The hash (a base algorithm).
+    pub algorithm: Algorithm,
+    /// The method hashed.
+    pub method: Vec<u8>,
+    /// The Request-URI hashed.
+    pub uri: Vec<u8>,
+    /// `H(method:uri)` in hex.
+    pub ha2: Hex,
+}
+
+impl fmt::Debug for Ha1Entry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The password and its hash are secrets: never printed.
+        f.debug_struct("Ha1Entry")
+            .field("algorithm", &self.algorithm)
+            .field("realm", &String::from_utf8_lossy(&self.realm))
+            .finish_non_exhaustive()
+    }
 }
 
 /// Credentials, preferences and the challenge cache of a session.
@@ -28,12 +97,19 @@ pub struct ClientSession {
     pub prefs: Prefs,
     /// One entry per (realm, header kind) answered.
     pub cache: Vec<CacheEntry>,
+    /// HA1 values already computed (at most `HA1_CACHE_SIZE`).
+    pub ha1: Vec<Ha1Entry>,
+    /// HA2 values already computed (one per hash).
+    pub ha2: Vec<Ha2Entry>,
+    /// The planner's reused buffers (no meaning between calls).
+    pub scratch: Plan,
 }
 
 impl ClientSession {
-    /// Replaces the credentials.
+    /// Replaces the credentials (and forgets the HA1 values of the old ones).
     pub fn set_credentials(&mut self, creds: Vec<Credential>) {
         self.creds = creds;
+        self.ha1.clear();
     }
 
     /// The cache entry for `realm` (any case) and header kind.
@@ -51,5 +127,42 @@ impl ClientSession {
             Some(e) => *e = entry,
             None => self.cache.push(entry),
         }
+    }
+
+    /// The HA2 of `method` and `uri` for `algorithm`'s hash, if known.
+    pub fn find_ha2(&self, algorithm: Algorithm, method: &[u8], uri: &[u8]) -> Option<Hex> {
+        self.ha2
+            .iter()
+            .find(|e| e.algorithm == algorithm.base() && e.method == method && e.uri == uri)
+            .map(|e| e.ha2)
+    }
+
+    /// Remembers an HA2, replacing the one of the same hash (in place: no
+    /// allocation once the buffers are large enough).
+    pub fn store_ha2(&mut self, algorithm: Algorithm, method: &[u8], uri: &[u8], ha2: Hex) {
+        let algorithm = algorithm.base();
+        match self.ha2.iter_mut().find(|e| e.algorithm == algorithm) {
+            Some(e) => {
+                e.method.clear();
+                e.method.extend_from_slice(method);
+                e.uri.clear();
+                e.uri.extend_from_slice(uri);
+                e.ha2 = ha2;
+            }
+            None => self.ha2.push(Ha2Entry {
+                algorithm,
+                method: method.to_vec(),
+                uri: uri.to_vec(),
+                ha2,
+            }),
+        }
+    }
+
+    /// Remembers an HA1 (replacing the oldest when full).
+    pub fn store_ha1(&mut self, entry: Ha1Entry) {
+        if self.ha1.len() >= HA1_CACHE_SIZE {
+            self.ha1.remove(0);
+        }
+        self.ha1.push(entry);
     }
 }

@@ -83,12 +83,15 @@ fn quoted(out: &mut Vec<u8>, name: &str, value: &[u8], first: bool) -> Result<()
     }
     out.extend_from_slice(name.as_bytes());
     out.extend_from_slice(b"=\"");
-    for &b in value {
-        if b == b'"' || b == b'\\' {
-            out.push(b'\\');
-        }
-        out.push(b);
+    // Copy the runs between characters to escape in one go.
+    let mut rest = value;
+    while let Some(i) = rest.iter().position(|&b| b == b'"' || b == b'\\') {
+        out.extend_from_slice(&rest[..i]);
+        out.push(b'\\');
+        out.push(rest[i]);
+        rest = &rest[i + 1..];
     }
+    out.extend_from_slice(rest);
     out.push(b'"');
     Ok(())
 }
@@ -149,6 +152,16 @@ pub fn compute_response(
     chal: &DigestChallenge<'_>,
     ans: &Answer<'_>,
 ) -> Result<(Hex, Option<Qop>)> {
+    compute_with_ha2(chal, ans, None)
+}
+
+/// As `compute_response`, with HA2 supplied when the caller already has
+/// it for this algorithm, method, URI and chosen qop (`compute::ha2`).
+fn compute_with_ha2(
+    chal: &DigestChallenge<'_>,
+    ans: &Answer<'_>,
+    known_ha2: Option<&Hex>,
+) -> Result<(Hex, Option<Qop>)> {
     let alg = chal.algorithm().ok_or(Error::InvalidAlgorithm)?;
     let qop = chal.choose_qop()?;
     let nc = format_nc(ans.nc);
@@ -163,7 +176,10 @@ pub fn compute_response(
             compute::ha1_from_hex(alg, hex, &chal.nonce, ans.cnonce).ok_or(Error::InvalidArg)?
         }
     };
-    let ha2 = compute::ha2(alg, ans.method, ans.uri, qop, ans.body);
+    let ha2 = match known_ha2 {
+        Some(h) => *h,
+        None => compute::ha2(alg, ans.method, ans.uri, qop, ans.body),
+    };
     let qp = qop.map(|qop| QopParams {
         qop,
         nc: &nc,
@@ -177,7 +193,20 @@ pub fn compute_response(
 /// response digest. On error `out` is unchanged; errors as
 /// `compute_response` and `write_authorization`.
 pub fn authorize(chal: &DigestChallenge<'_>, ans: &Answer<'_>, out: &mut Vec<u8>) -> Result<Hex> {
-    let (response, qop) = compute_response(chal, ans)?;
+    authorize_with_ha2(chal, ans, None, out)
+}
+
+/// As `authorize`, with `ha2` (when given) taken as
+/// `compute::ha2(algorithm, method, uri, chosen qop, body)` of this challenge
+/// and answer instead of computing it: a client answering the same request
+/// line again can keep it.
+pub fn authorize_with_ha2(
+    chal: &DigestChallenge<'_>,
+    ans: &Answer<'_>,
+    ha2: Option<&Hex>,
+    out: &mut Vec<u8>,
+) -> Result<Hex> {
+    let (response, qop) = compute_with_ha2(chal, ans, ha2)?;
     let alg = chal.algorithm().ok_or(Error::InvalidAlgorithm)?;
     let hashed = chal
         .userhash

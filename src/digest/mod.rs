@@ -16,8 +16,8 @@ pub mod hex;
 
 pub use algorithm::{Algorithm, Hasher};
 pub use authorization::{
-    authorize, compute_response, parse_authorization, write_authorization, Answer,
-    AuthorizationFields, DigestCredentials, Secret,
+    authorize, authorize_with_ha2, compute_response, parse_authorization, write_authorization,
+    Answer, AuthorizationFields, DigestCredentials, Secret,
 };
 pub use challenge::{parse_challenges, Challenge, DigestChallenge, Param, ParseError};
 pub use cnonce::new_cnonce;

@@ -5,9 +5,7 @@
 
 use super::auth_types::pjsip_cred_info;
 use super::cast::{str_bytes, try_mut, try_ref, write_out};
-use super::digest::{
-    algorithm_from_type, cred_algorithm, CRED_DATA_DIGEST, CRED_DATA_PLAIN_PASSWD,
-};
+use super::digest::{cred_algorithm, CRED_DATA_DIGEST, CRED_DATA_PLAIN_PASSWD};
 use super::msg::{pjsip_rx_data, pjsip_tx_data, rx_data_ref, tx_data_ref};
 use super::panic::guard;
 use super::pool::{pj_pool_t, pool_ref, pool_strdup};
@@ -319,12 +317,7 @@ pub unsafe extern "C" fn pjsip_auth_srv_challenge2(
     algorithm_type: c_int,
 ) -> pj_status_t {
     guard(PJ_EBUG, || {
-        let alg = if algorithm_type == 0 {
-            Some(Algorithm::Md5)
-        } else {
-            algorithm_from_type(algorithm_type)
-        };
-        match alg {
+        match cred_algorithm(algorithm_type) {
             // SAFETY: forwarded C arguments, checked in challenge().
             Some(a) => status_of(unsafe { challenge(srv, qop, nonce, opaque, stale, tdata, a) }),
             None => to_status(Error::InvalidAlgorithm),

@@ -17,7 +17,6 @@ use std::ptr;
 
 // The C enum values (the enums themselves are written in cbindgen.toml;
 // these stay crate-private so that cbindgen does not emit them again).
-#[cfg(test)]
 pub(crate) const ALGORITHM_NOT_SET: pjsip_auth_algorithm_type = 0;
 pub(crate) const ALGORITHM_MD5: pjsip_auth_algorithm_type = 1;
 pub(crate) const ALGORITHM_SHA256: pjsip_auth_algorithm_type = 2;
@@ -27,36 +26,40 @@ pub(crate) const ALGORITHM_AKAV2_MD5: pjsip_auth_algorithm_type = 5;
 pub(crate) const CRED_DATA_PLAIN_PASSWD: pjsip_cred_data_type = 0;
 pub(crate) const CRED_DATA_DIGEST: pjsip_cred_data_type = 1;
 
-/// The supported algorithm of a `pjsip_auth_algorithm_type` (its hash; the
-/// C enum has no `-sess` values): MD5, SHA256, SHA512_256; `None` for
-/// NOT_SET, AKA and anything else.
+/// The one mapping between `pjsip_auth_algorithm_type` numbers and the core
+/// `Algorithm`: the C enum has no `-sess` values, so each type names a hash
+/// (its base algorithm). Every conversion below goes through it.
+const TYPE_MAP: [(pjsip_auth_algorithm_type, Algorithm); 3] = [
+    (ALGORITHM_MD5, Algorithm::Md5),
+    (ALGORITHM_SHA256, Algorithm::Sha256),
+    (ALGORITHM_SHA512_256, Algorithm::Sha512_256),
+];
+
+/// The supported algorithm of a `pjsip_auth_algorithm_type` (its hash):
+/// MD5, SHA256, SHA512_256; `None` for NOT_SET, AKA and anything else.
 pub(crate) fn algorithm_from_type(t: pjsip_auth_algorithm_type) -> Option<Algorithm> {
-    match t {
-        ALGORITHM_MD5 => Some(Algorithm::Md5),
-        ALGORITHM_SHA256 => Some(Algorithm::Sha256),
-        ALGORITHM_SHA512_256 => Some(Algorithm::Sha512_256),
-        _ => None,
-    }
+    TYPE_MAP.iter().find(|(n, _)| *n == t).map(|(_, a)| *a)
 }
 
-/// The algorithm a credential's `algorithm_type` names, NOT_SET meaning MD5
-/// (PJSIP's rule for pre-hashed HA1 credentials).
-/// The rule lives in the core (`auth::client::ha1_algorithm`), used by
-/// reinit_req too; this is its C-typed name.
+/// As `algorithm_from_type`, with NOT_SET meaning MD5: PJSIP's rule where a
+/// default is needed (a pre-hashed HA1 credential, a server challenge).
 pub(crate) fn cred_algorithm(t: pjsip_auth_algorithm_type) -> Option<Algorithm> {
-    crate::auth::client::ha1_algorithm(t)
+    if t == ALGORITHM_NOT_SET {
+        Some(Algorithm::Md5)
+    } else {
+        algorithm_from_type(t)
+    }
 }
 
 /// The `pjsip_auth_algorithm_type` of an algorithm's hash (`-sess` variants
 /// map to their base).
-// Not yet called outside tests: the client session (another module) uses it.
+// Not yet called outside tests: the C front end needs it only for output.
 #[allow(dead_code)]
 pub(crate) fn type_of_algorithm(a: Algorithm) -> pjsip_auth_algorithm_type {
-    match a.base() {
-        Algorithm::Md5 => ALGORITHM_MD5,
-        Algorithm::Sha256 => ALGORITHM_SHA256,
-        _ => ALGORITHM_SHA512_256,
-    }
+    TYPE_MAP
+        .iter()
+        .find(|(_, x)| *x == a.base())
+        .map_or(ALGORITHM_NOT_SET, |(n, _)| *n)
 }
 
 /// The algorithm table: immutable, pointing only at static literals.
@@ -407,6 +410,12 @@ mod tests {
         assert_eq!(algorithm_from_type(ALGORITHM_NOT_SET), None);
         assert_eq!(cred_algorithm(ALGORITHM_NOT_SET), Some(Algorithm::Md5));
         assert_eq!(algorithm_from_type(ALGORITHM_AKAV1_MD5), None);
+        assert_eq!(cred_algorithm(ALGORITHM_AKAV2_MD5), None);
+        assert_eq!(cred_algorithm(99), None);
+        for t in [ALGORITHM_MD5, ALGORITHM_SHA256, ALGORITHM_SHA512_256] {
+            assert_eq!(cred_algorithm(t), algorithm_from_type(t));
+            assert_eq!(type_of_algorithm(algorithm_from_type(t).unwrap()), t);
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@
 #![allow(clippy::missing_safety_doc)]
 
 mod cast;
+mod credential;
 mod panic;
 
 pub mod async_auth;

@@ -8,13 +8,14 @@
 
 use super::auth_types::*;
 use super::cast::{str_bytes, try_mut, try_ref, write_out};
+use super::credential::credential_from_c;
 use super::endpoint::pjsip_endpoint;
 use super::panic::guard;
 use super::pool::{pj_pool_t, pool_ref, pool_strdup};
 use super::status::{status_of, PJ_EBUG};
 use super::table::{session_id, MAGIC, SESSIONS};
 use super::types::{pj_status_t, pj_str_t, PJ_FALSE, PJ_TRUE};
-use crate::auth::credential::{Credential, Prefs, SecretKind};
+use crate::auth::credential::Prefs;
 use crate::auth::session::ClientSession;
 use crate::auth::sessions::SessionId;
 use crate::status::{Error, Result};
@@ -133,34 +134,6 @@ pub unsafe extern "C" fn pjsip_auth_clt_set_parent(
             let (child, par) = unsafe { (session_id(sess)?, session_id(parent)?) };
             SESSIONS.set_parent(child, par)
         })())
-    })
-}
-
-/// The core credential for a C one (strings copied).
-///
-/// # Safety
-/// The strings of `c` must be readable for their lengths.
-unsafe fn credential_from_c(c: &pjsip_cred_info) -> Result<Credential> {
-    const AKA: c_int = 16;
-    let kind = if c.data_type & AKA != 0 {
-        SecretKind::Aka
-    } else {
-        match c.data_type {
-            0 => SecretKind::Password,
-            1 => SecretKind::Ha1 {
-                algorithm_type: c.algorithm_type,
-            },
-            _ => return Err(Error::InvalidArg),
-        }
-    };
-    // SAFETY: forwarded from the caller.
-    let s = |p: &pj_str_t| unsafe { str_bytes(p) }.map(<[u8]>::to_vec);
-    Ok(Credential {
-        realm: s(&c.realm)?,
-        scheme: s(&c.scheme)?,
-        username: s(&c.username)?,
-        data: s(&c.data)?,
-        kind,
     })
 }
 
