@@ -339,7 +339,7 @@ static pj_grp_lock_t *make_glock(void)
     return glock;
 }
 
-static int count_arg_quick(int argc, char **argv)
+static int has_quick_flag(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--quick") == 0)
@@ -845,7 +845,7 @@ static void bench_deinit(long burst, int reps)
 
 int main(int argc, char **argv)
 {
-    const int quick = count_arg_quick(argc, argv);
+    const int quick = has_quick_flag(argc, argv);
     const char *section = NULL;
     for (int i = 1; i < argc; i++)
         if (argv[i][0] != '-')
