@@ -120,7 +120,7 @@ pub fn compile(pj: &Pjproject, src: &str, obj: &Path, defines: &[&str]) {
         .join("tests/c")
         .join(src);
     let mut cmd = compiler();
-    cmd.args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-c"]);
+    cmd.args(["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-c"]);
     cmd.args(&pj.cflags);
     for d in defines {
         cmd.arg(format!("-D{d}"));
