@@ -169,6 +169,10 @@ fn build_glue(pj: &Pjproject) {
         .warnings(true)
         .extra_warnings(true)
         .flag("-Werror")
+        .define(
+            "PJSHIM_PJ_VERSION",
+            format!("\"{}\"", env::var("CARGO_PKG_VERSION").unwrap()).as_str(),
+        )
         .cargo_metadata(false);
     for f in &pj.cflags {
         build.flag(f);

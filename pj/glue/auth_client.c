@@ -51,6 +51,14 @@ _Static_assert(_Alignof(pjsip_auth_clt_sess) >= _Alignof(unsigned long long) ||
                    _Alignof(pjsip_auth_clt_sess) >= 4,
                "pjsip_auth_clt_sess alignment");
 
+/* A symbol only this library defines, in the object that defines the 23:
+ * present in every program linked with ours (nm prog | grep pjshim_pj_version)
+ * and in none linked with PJSIP's. PJSHIM_PJ_VERSION comes from build.rs. */
+const char *pjshim_pj_version(void)
+{
+    return "pjsip-auth-shim-pj " PJSHIM_PJ_VERSION;
+}
+
 /* The algorithm table, PJSIP's values: indexed by pjsip_auth_algorithm_type
  * (PJSIP's own code does pjsip_auth_algorithms[type]), NOT_SET and COUNT
  * entries empty. */

@@ -68,7 +68,7 @@ pub fn scratch(name: &str) -> PathBuf {
     let dir = deps_dir().join("..").join("pjshim-pj-tests").join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    std::fs::canonicalize(dir).unwrap()
 }
 
 /// A directory holding only the static library, so that `-L dir -l...`
