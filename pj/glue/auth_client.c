@@ -51,6 +51,25 @@ _Static_assert(_Alignof(pjsip_auth_clt_sess) >= _Alignof(unsigned long long) ||
                    _Alignof(pjsip_auth_clt_sess) >= 4,
                "pjsip_auth_clt_sess alignment");
 
+/* The handle slot of a session, for the Rust side (pj/src/session.rs). */
+void pjshim_glue_sess_get(const void *sess, unsigned long long *magic, unsigned long long *handle)
+{
+    const pjshim_sess_storage *st = (const pjshim_sess_storage *)sess;
+    *magic = st->magic;
+    *handle = st->handle;
+}
+
+/* Sets the handle slot; with magic 0 the whole struct is cleared first (a
+ * fresh or retired session holds nothing but zeros, as after PJSIP's init). */
+void pjshim_glue_sess_set(void *sess, unsigned long long magic, unsigned long long handle)
+{
+    pjshim_sess_storage *st = (pjshim_sess_storage *)sess;
+    if (magic == 0)
+        pj_bzero(sess, sizeof(pjsip_auth_clt_sess));
+    st->magic = magic;
+    st->handle = handle;
+}
+
 /* A symbol only this library defines, in the object that defines the 23:
  * present in every program linked with ours (nm prog | grep pjshim_pj_version)
  * and in none linked with PJSIP's. PJSHIM_PJ_VERSION comes from build.rs. */
@@ -171,6 +190,12 @@ void pjshim_glue_pref_store(void *p, int initial_auth, const pjshim_bytes *algor
     set_str(&pref->algorithm, algorithm);
 }
 
+/* The index-th element of an array of pjsip_cred_info. */
+const void *pjshim_glue_cred_at(const void *array, int index)
+{
+    return (const pjsip_cred_info *)array + index;
+}
+
 void *pjshim_glue_pool_alloc(void *pool, size_t size)
 {
     return pj_pool_alloc((pj_pool_t *)pool, size);
@@ -289,7 +314,7 @@ PJ_DEF(void) pjsip_auth_clt_pref_dup(pj_pool_t *pool, pjsip_auth_clt_pref *dst,
 PJ_DEF(pj_status_t) pjsip_auth_clt_init(pjsip_auth_clt_sess *sess, pjsip_endpoint *endpt,
                                         pj_pool_t *pool, unsigned options)
 {
-    if (!sess)
+    if (!sess || !endpt || !pool || options != 0)
         return PJ_EINVAL;
     return pjshim_pj_clt_init(sess, endpt, pool, options);
 }
@@ -312,7 +337,8 @@ PJ_DEF(pj_status_t) pjsip_auth_clt_clone(pj_pool_t *pool, pjsip_auth_clt_sess *s
 PJ_DEF(pj_status_t) pjsip_auth_clt_set_credentials(pjsip_auth_clt_sess *sess, int cred_cnt,
                                                    const pjsip_cred_info *c)
 {
-    if (!sess || cred_cnt < 0 || (cred_cnt > 0 && !c))
+    /* As PJSIP: c may not be NULL even with cred_cnt 0. */
+    if (!sess || !c || cred_cnt < 0)
         return PJ_EINVAL;
     return pjshim_pj_clt_set_credentials(sess, cred_cnt, c);
 }

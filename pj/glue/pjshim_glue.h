@@ -126,6 +126,9 @@ void pjshim_glue_pref_view(const void *pref, int *initial_auth, pjshim_bytes *al
 void pjshim_glue_pref_copy(void *dst, const void *src);
 void pjshim_glue_pref_store(void *dst, int initial_auth, const pjshim_bytes *algorithm);
 void *pjshim_glue_pool_alloc(void *pool, size_t size);
+void pjshim_glue_sess_get(const void *sess, unsigned long long *magic, unsigned long long *handle);
+void pjshim_glue_sess_set(void *sess, unsigned long long magic, unsigned long long handle);
+const void *pjshim_glue_cred_at(const void *array, int index);
 size_t pjshim_glue_sizes(int which);
 
 /* Messages (msg_access.c). */

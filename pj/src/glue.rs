@@ -165,6 +165,9 @@ extern "C" {
         algorithm: *const Bytes<'_>,
     );
     pub(crate) fn pjshim_glue_pool_alloc(pool: *mut c_void, size: usize) -> *mut c_void;
+    pub(crate) fn pjshim_glue_cred_at(array: *const c_void, index: c_int) -> *const c_void;
+    pub(crate) fn pjshim_glue_sess_get(sess: *const c_void, magic: *mut u64, handle: *mut u64);
+    pub(crate) fn pjshim_glue_sess_set(sess: *mut c_void, magic: u64, handle: u64);
 
     pub(crate) fn pjshim_glue_rx_status(rdata: *const c_void) -> c_int;
     pub(crate) fn pjshim_glue_rx_next_challenge(
