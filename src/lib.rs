@@ -2,7 +2,9 @@
 //! all its asynchronous challenge API, with single-use thread-safe tokens.
 //!
 //! The core modules are safe Rust and know nothing of C; `ffi` is the thin C
-//! layer (see `include/pjsip_auth_shim.h`).
+//! layer (see `include/pjsip_auth_shim.h`), present with the default
+//! `standalone` feature; the drop-in for real PJSIP (`pj/`) uses the core
+//! without it.
 
 #![allow(non_camel_case_types)]
 #![deny(unsafe_op_in_unsafe_fn)]
@@ -10,6 +12,7 @@
 pub mod auth;
 pub mod digest;
 pub mod endpoint;
+#[cfg(feature = "standalone")]
 pub mod ffi;
 pub mod grp_lock;
 mod handle;
