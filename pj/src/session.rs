@@ -175,7 +175,10 @@ fn credential_of(c: &Cred<'_>) -> Credential {
         } else {
             c.algorithm_type
         };
-        SecretKind::Ha1 { algorithm_type: t }
+        match crate::algorithm::kind(t) {
+            Some(crate::algorithm::Kind::Hash(algorithm)) => SecretKind::Ha1 { algorithm },
+            _ => SecretKind::Ha1Unsupported,
+        }
     } else {
         SecretKind::Password
     };
@@ -398,7 +401,8 @@ pub unsafe extern "C" fn pjshim_pj_describe_session(
         for c in &s.client.creds {
             let kind = match c.kind {
                 SecretKind::Password => "password".to_owned(),
-                SecretKind::Ha1 { algorithm_type } => format!("ha1-{algorithm_type}"),
+                SecretKind::Ha1 { algorithm } => format!("ha1-{algorithm:?}"),
+                SecretKind::Ha1Unsupported => "ha1-unsupported".to_owned(),
                 SecretKind::Aka => "aka".to_owned(),
             };
             out.push_str(&format!(
