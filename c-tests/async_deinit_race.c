@@ -36,16 +36,7 @@ static issuer_t issuers[ISSUERS];
 static pthread_barrier_t start_barrier;
 static atomic_int issued_total;
 static int close_after;
-static _Thread_local void *tl_token;
 
-static pj_bool_t keep_token(pjsip_auth_clt_sess *sess, void *token,
-                            const pjsip_auth_clt_async_on_chal_param *param)
-{
-    PJ_UNUSED_ARG(sess);
-    PJ_UNUSED_ARG(param);
-    tl_token = token;
-    return PJ_TRUE;
-}
 
 static unsigned next_rand(unsigned *s)
 {
@@ -62,7 +53,7 @@ static void *issue_loop(void *arg)
         owner_t *o = &me->owners[i];
         pj_status_t st;
         owner_init(o, me->glock);
-        tl_token = NULL;
+        kept_token = NULL;
         st = challenge(issue_on, o, tdata, rdata);
         me->status[i] = st;
         me->used = i + 1;
@@ -76,11 +67,11 @@ static void *issue_loop(void *arg)
         switch (next_rand(&me->seed) % 4) {
         case 0:
             pjsip_tx_data_add_ref(tdata);
-            if (pjsip_auth_clt_async_send_req(issue_on, tl_token, tdata) != PJ_SUCCESS)
+            if (pjsip_auth_clt_async_send_req(issue_on, kept_token, tdata) != PJ_SUCCESS)
                 pjsip_tx_data_dec_ref(tdata); /* revoked meanwhile: still ours */
             break;
         case 1:
-            (void)pjsip_auth_clt_async_abandon(issue_on, tl_token);
+            (void)pjsip_auth_clt_async_abandon(issue_on, kept_token);
             break;
         default:
             break; /* left pending for the deinit */

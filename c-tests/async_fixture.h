@@ -153,6 +153,19 @@ static pjsip_rx_data *make_challenge(void)
     return r;
 }
 
+/* The token handed to the last keep_token callback on this thread. */
+static _Thread_local void *kept_token;
+
+/* A challenge callback that keeps the token (in kept_token) and accepts. */
+static inline pj_bool_t keep_token(pjsip_auth_clt_sess *sess, void *token,
+                                   const pjsip_auth_clt_async_on_chal_param *param)
+{
+    PJ_UNUSED_ARG(sess);
+    PJ_UNUSED_ARG(param);
+    kept_token = token;
+    return PJ_TRUE;
+}
+
 static inline void configure(pjsip_auth_clt_sess *sess, cb_ctx_t *ctx)
 {
     pjsip_auth_clt_async_setting opt;

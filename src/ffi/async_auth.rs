@@ -11,7 +11,7 @@ use super::cast::{try_ref, CPtr};
 use super::msg::pjsip_tx_data;
 use super::panic::guard;
 use super::status::{status_of, to_status, PJ_EBUG, PJ_SUCCESS};
-use super::table::{session_id, Pending, Setting, SESSIONS};
+use super::table::{clear_signature, session_id, Pending, Setting, SESSIONS};
 use super::types::{pj_status_t, PJ_FALSE};
 use crate::auth::async_challenge::Outcome;
 use crate::status::{Error, Result};
@@ -99,6 +99,7 @@ pub unsafe extern "C" fn pjsip_auth_clt_async_impl_on_challenge(
             // "AUTH" goes in before the token exists, so that its end (which
             // zeroes it) cannot come first; zeroed again if none is issued.
             pending.mark_pending();
+            let impl_token = pending.impl_token;
             let outcome = SESSIONS.challenge(id, pending, |issued| {
                 let Setting(setting) = issued.setting;
                 let cb = setting.cb.expect("configure rejects a NULL callback");
@@ -113,9 +114,8 @@ pub unsafe extern "C" fn pjsip_auth_clt_async_impl_on_challenge(
                 unsafe { cb(cb_sess, token, &cb_param) != PJ_FALSE }
             });
             let outcome = outcome.inspect_err(|_| {
-                // SAFETY: checked for NULL above; no token was issued, so the
-                // caller still owns the impl token alone.
-                unsafe { std::ptr::addr_of_mut!((*impl_token).signature).write([0; 4]) };
+                // No token was issued: the signature goes back to zero.
+                clear_signature(impl_token);
             })?;
             match outcome {
                 Outcome::Handled => Ok(()),

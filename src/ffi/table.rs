@@ -42,16 +42,14 @@ const SIGNATURE: [u8; 4] = *b"AUTH";
 impl Pending {
     /// Writes "AUTH" into the impl token's signature: the token is pending.
     pub(crate) fn mark_pending(&self) {
-        // SAFETY: the owner keeps the impl token valid until its token ends
-        // (documented on pjsip_auth_clt_async_impl_on_challenge).
-        unsafe { std::ptr::addr_of_mut!((*self.impl_token.0).signature).write(SIGNATURE) };
+        write_signature(self.impl_token, SIGNATURE);
     }
 
-    /// Zeroes the impl token's signature: the token has ended.
+    /// Zeroes the impl token's signature: the token has ended (or was never
+    /// issued). Runs once, by the token's single claimer, before the group
+    /// lock reference is dropped.
     pub(crate) fn mark_ended(&self) {
-        // SAFETY: as in mark_pending; this runs once, by the token's single
-        // claimer, before the group lock reference is dropped.
-        unsafe { std::ptr::addr_of_mut!((*self.impl_token.0).signature).write([0; 4]) };
+        clear_signature(self.impl_token);
     }
 
     /// Drops the reference the token held.
@@ -72,6 +70,20 @@ impl Pending {
         }
         self.drop_reference();
     }
+}
+
+/// Zeroes an impl token's signature (also for a challenge that issued no token).
+pub(crate) fn clear_signature(impl_token: CPtr<pjsip_auth_clt_async_impl_token>) {
+    write_signature(impl_token, [0; 4]);
+}
+
+/// The one write the library makes into an integrator's impl token.
+fn write_signature(impl_token: CPtr<pjsip_auth_clt_async_impl_token>, value: [u8; 4]) {
+    // SAFETY: the owner keeps the impl token valid from
+    // pjsip_auth_clt_async_impl_on_challenge until its token ends (documented
+    // there); the writers are the issuer before the token exists and its
+    // single claimer after.
+    unsafe { std::ptr::addr_of_mut!((*impl_token.0).signature).write(value) };
 }
 
 /// The handle inside a C session, or `InvalidArg` for NULL or a struct that
