@@ -59,16 +59,20 @@ pub(crate) fn random_key() -> usize {
 pub(crate) struct Chunks<T> {
     chunks: Box<[OnceCell<Box<[T]>>]>,
     chunk_size: usize,
+    /// log2 of `chunk_size`: lookups shift and mask instead of dividing.
+    shift: u32,
 }
 
 impl<T> Chunks<T> {
-    /// Room for `chunks * chunk_size` items; that must fit a handle's index half.
+    /// Room for `chunks * chunk_size` items; that must fit a handle's index
+    /// half, and `chunk_size` must be a power of two.
     pub(crate) fn new(chunks: usize, chunk_size: usize) -> Self {
-        assert!(chunks > 0 && chunk_size > 0);
+        assert!(chunks > 0 && chunk_size.is_power_of_two());
         assert!(chunks.saturating_mul(chunk_size) < LOW_MASK);
         Chunks {
             chunks: (0..chunks).map(|_| OnceCell::new()).collect(),
             chunk_size,
+            shift: chunk_size.trailing_zeros(),
         }
     }
 
@@ -79,15 +83,15 @@ impl<T> Chunks<T> {
 
     /// The item at `index`, if its chunk exists.
     pub(crate) fn get(&self, index: usize) -> Option<&T> {
-        let chunk = self.chunks.get(index / self.chunk_size)?.get()?;
-        chunk.get(index % self.chunk_size)
+        let chunk = self.chunks.get(index >> self.shift)?.get()?;
+        chunk.get(index & (self.chunk_size - 1))
     }
 
     /// The item at `index` (< capacity), allocating its chunk with `make`.
     pub(crate) fn get_or_init(&self, index: usize, make: impl Fn() -> T) -> &T {
-        let chunk = self.chunks[index / self.chunk_size]
+        let chunk = self.chunks[index >> self.shift]
             .get_or_init(|| (0..self.chunk_size).map(|_| make()).collect());
-        &chunk[index % self.chunk_size]
+        &chunk[index & (self.chunk_size - 1)]
     }
 }
 

@@ -51,3 +51,113 @@ impl<T> UnsafeCell<T> {
         f(self.0.get())
     }
 }
+
+/// A value naming the calling thread, unique among live threads, never 0;
+/// 0 where the target has no cheap way to tell (the session table then
+/// takes its locked path for every issue). A value may be reused by a
+/// thread created after its holder exited; the library's creation and
+/// teardown of a thread order the two, so the new thread simply inherits
+/// what the old one owned.
+#[cfg(all(not(loom), unix))]
+pub(crate) fn thread_token() -> usize {
+    // SAFETY: pthread_self has no preconditions; on the supported libcs it
+    // returns the thread's control block address, non-zero and unique while
+    // the thread lives.
+    unsafe { libc::pthread_self() as usize }
+}
+#[cfg(all(not(loom), not(unix)))]
+pub(crate) fn thread_token() -> usize {
+    0
+}
+#[cfg(loom)]
+pub(crate) fn thread_token() -> usize {
+    loom::thread_local! { static ME: u8 = 0; }
+    ME.with(|b| b as *const u8 as usize)
+}
+
+/// Waits a moment for another thread to finish a short step.
+pub(crate) fn spin_wait() {
+    #[cfg(loom)]
+    loom::thread::yield_now();
+    #[cfg(not(loom))]
+    std::thread::yield_now();
+}
+
+/// A pair of fences for one frequent side and one rare side of a
+/// store-then-load handshake (each side stores its flag, fences, then loads
+/// the other's): `light` on the frequent side costs nothing at run time when
+/// `heavy`, on the rare side, can make every thread of the process execute a
+/// full barrier (Linux membarrier, private expedited); otherwise both are
+/// sequentially consistent fences. `prepare` must run before either is used.
+pub(crate) mod asymmetric {
+    #[cfg(not(loom))]
+    mod imp {
+        use std::sync::atomic::{compiler_fence, fence, AtomicU8, Ordering};
+
+        const UNKNOWN: u8 = 0;
+        const MEMBARRIER: u8 = 1;
+        const FENCES: u8 = 2;
+        static MODE: AtomicU8 = AtomicU8::new(UNKNOWN);
+
+        #[cfg(target_os = "linux")]
+        fn membarrier(cmd: libc::c_int) -> bool {
+            // SAFETY: membarrier takes two integer arguments and touches no
+            // memory of ours; an unknown command only fails.
+            unsafe { libc::syscall(libc::SYS_membarrier, cmd, 0 as libc::c_int) == 0 }
+        }
+
+        pub(crate) fn prepare() {
+            if MODE.load(Ordering::Acquire) != UNKNOWN {
+                return;
+            }
+            #[cfg(target_os = "linux")]
+            const REGISTER_PRIVATE_EXPEDITED: libc::c_int = 1 << 4;
+            #[cfg(target_os = "linux")]
+            let mode = if membarrier(REGISTER_PRIVATE_EXPEDITED) {
+                MEMBARRIER
+            } else {
+                FENCES
+            };
+            #[cfg(not(target_os = "linux"))]
+            let mode = FENCES;
+            // Every caller computes the same answer; the first store wins.
+            let _ = MODE.compare_exchange(UNKNOWN, mode, Ordering::AcqRel, Ordering::Acquire);
+        }
+
+        #[inline]
+        pub(crate) fn light(_cell: &super::super::AtomicUsize) {
+            if MODE.load(Ordering::Relaxed) == MEMBARRIER {
+                compiler_fence(Ordering::SeqCst);
+            } else {
+                fence(Ordering::SeqCst);
+            }
+        }
+
+        pub(crate) fn heavy(_cell: &super::super::AtomicUsize) {
+            #[cfg(target_os = "linux")]
+            const PRIVATE_EXPEDITED: libc::c_int = 1 << 3;
+            #[cfg(target_os = "linux")]
+            if MODE.load(Ordering::Relaxed) == MEMBARRIER && membarrier(PRIVATE_EXPEDITED) {
+                return;
+            }
+            fence(Ordering::SeqCst);
+        }
+    }
+
+    // loom models neither membarrier nor SeqCst fences exactly; both sides
+    // do a read-modify-write of one shared cell instead, which orders the
+    // two sides the same way (the later one reads from the earlier).
+    #[cfg(loom)]
+    mod imp {
+        use super::super::{AtomicUsize, Ordering};
+        pub(crate) fn prepare() {}
+        pub(crate) fn light(cell: &AtomicUsize) {
+            cell.fetch_add(0, Ordering::AcqRel);
+        }
+        pub(crate) fn heavy(cell: &AtomicUsize) {
+            cell.fetch_add(0, Ordering::AcqRel);
+        }
+    }
+
+    pub(crate) use imp::{heavy, light, prepare};
+}

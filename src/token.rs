@@ -69,6 +69,10 @@ pub(crate) struct Slot<P> {
     pub(crate) prev: AtomicUsize,
     /// Raw handle of the session whose pending list holds this slot, or 0.
     pub(crate) listed_on: AtomicUsize,
+    /// Non-zero for a slot of a session's issuing lane (`auth::sessions`):
+    /// set once, before the lane first issues it, and never cleared, so that
+    /// a claimer knows to free it in place.
+    pub(crate) in_lane: AtomicUsize,
 }
 
 // SAFETY: the payload is only reached by the thread that holds the slot
@@ -86,6 +90,7 @@ impl<P> Slot<P> {
             next: AtomicUsize::new(NIL),
             prev: AtomicUsize::new(NIL),
             listed_on: AtomicUsize::new(0),
+            in_lane: AtomicUsize::new(0),
         }
     }
 
@@ -128,6 +133,12 @@ impl<P> Slot<P> {
         // SAFETY: the CAS made this thread the slot's holder; the Acquire side
         // of it sees the issuer's write of the payload.
         self.payload.with_mut(|p| unsafe { (*p).take() })
+    }
+
+    /// True when the slot is Free (a lane's issuer looks for one; Acquire, so
+    /// that it sees the last claimer's take of the payload).
+    pub(crate) fn is_free(&self) -> bool {
+        self.word.load(Ordering::Acquire) & STATE_MASK == FREE
     }
 
     /// The generation of a pending token in this slot, if one is pending.

@@ -8,27 +8,34 @@
 //! What each operation costs, and what it promises:
 //! - Looking a live session up takes no lock and writes nothing shared: it
 //!   reads the entry's state word and compares generations.
-//! - Each session has its own record (one small mutex, never held while
-//!   callers' code runs): whether it is open, its async setting, the list of
-//!   tokens pending on it, and a few free token slots of its own. Issuing a
-//!   token locks only that record; the claim itself is one CAS on the slot
-//!   (`crate::token`), after which the winner takes the slot off the record.
-//!   Sessions never share a lock or a counter on that path, and a session's
-//!   free slots are reused in place, so the steady state allocates nothing and
-//!   touches no global state. The global slot pool is used only to refill or
-//!   spill a session's free slots (in batches) and when a session closes.
-//! - Close and issue are ordered by the record lock: close marks the record
-//!   closed and takes its pending list in one critical section, and issue
-//!   refuses a closed record in its own, so no token can ever be issued on a
-//!   closed session, and close finds every token issued before it. Close costs
-//!   O(k) for k pending tokens, whatever other sessions did before.
+//! - Each session has a lane: a few token slots that one thread (the first
+//!   to issue on the session) issues from with plain stores and no lock,
+//!   and that a claimer frees in place with one store. So the steady-state
+//!   cycle (issue, then send or abandon, on the session's usual thread) does
+//!   exactly one atomic read-modify-write, the claim's CAS (`crate::token`),
+//!   touches no other session's memory and allocates nothing. A claim of a
+//!   lane token needs no session lookup at all.
+//! - Everything else goes through the session's record (a small spin lock,
+//!   never held while callers' code runs): whether it is open, its async
+//!   setting, the list of tokens pending beyond the lane, and a few free
+//!   token slots of its own, refilled from and spilled to the global slot
+//!   pool in batches.
+//! - Close and issue are ordered so that no token can ever be issued on a
+//!   closed session, and close finds every token issued before it: for the
+//!   list, by the record lock (close marks the record closed and takes its
+//!   list in one critical section; issue refuses a closed record in its
+//!   own); for the lane, by a store-then-load handshake with an asymmetric
+//!   fence (`Lane`; free on the issuer's side where the OS offers a
+//!   process-wide barrier, Linux membarrier, which close pays instead).
+//!   Close costs O(k) for k pending tokens, whatever other sessions did.
 //! - A parent link is one word; parents are resolved one level deep (as
 //!   PJSIP does), and a link that would close a cycle is refused.
 
 use super::session::ClientSession;
 use crate::handle::{self, next_generation, Chunks, IndexPool, LOW_MASK};
 use crate::status::{Error, Result};
-use crate::sync::{AtomicUsize, Mutex, Ordering, SpinMutex};
+use crate::sync::{asymmetric, spin_wait, thread_token};
+use crate::sync::{AtomicUsize, Mutex, Ordering, SpinMutex, UnsafeCell};
 use crate::token::{Slot, Token, NIL};
 
 /// Token slots a session takes from the global pool at a time.
@@ -37,6 +44,8 @@ const REFILL: usize = 16;
 const LOCAL_FREE_MAX: usize = 64;
 /// The state word's "live" bit (the rest is the generation).
 const LIVE: usize = 1;
+/// Token slots of a session's issuing lane.
+const LANE_SLOTS: usize = 4;
 
 /// A session handle: opaque, pointer-sized, never zero.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -91,9 +100,50 @@ struct ClientCell {
     client: ClientSession,
 }
 
+/// A session's issuing lane: a few token slots that one thread (the first
+/// to issue on the session, for the entry's whole life) issues from without
+/// a lock, and that claimers free in place with a store.
+///
+/// The lane's issuer and the session's close meet in a store-then-load
+/// handshake: the issuer sets `busy`, fences (`asymmetric::light`), then
+/// checks that the session is still open (the entry's word); close changes
+/// the word, fences (`asymmetric::heavy`), then waits for `busy` to clear.
+/// So either the issuer sees the close and backs off with nothing touched,
+/// or close sees the issue and waits for it to finish, then revokes what it
+/// published. No token is ever left pending on a closed session.
+struct Lane<S> {
+    /// `thread_token()` of the issuing thread, or 0 while no thread has
+    /// adopted the lane. Written once, under the record lock.
+    thread: AtomicUsize,
+    /// 1 while the issuer is in its issue step.
+    busy: AtomicUsize,
+    /// The lane's slot indices (NIL until adopted). Written once, under the
+    /// record lock, with the slots' `in_lane` mark; never given back.
+    slots: [AtomicUsize; LANE_SLOTS],
+    /// Touched only by the issuing thread.
+    own: UnsafeCell<LaneOwn<S>>,
+}
+
+// SAFETY: `own` is only reached by the lane's issuing thread (every access
+// checks `thread` first, and `thread` is written once); the other fields are
+// atomics.
+unsafe impl<S: Send> Sync for Lane<S> {}
+
+/// The lane issuer's own copy of the setting, and where it last issued.
+struct LaneOwn<S> {
+    /// `Entry::setting_version` the copy was made at (0: none made yet).
+    version: usize,
+    setting: Option<S>,
+    next: usize,
+}
+
 struct Entry<S> {
     /// `generation << 1 | LIVE`.
     word: AtomicUsize,
+    /// Changes (under the record lock) whenever the record's setting does,
+    /// so that the lane's issuer knows when its copy is out of date. Never 0.
+    setting_version: AtomicUsize,
+    lane: Lane<S>,
     /// Raw id of the parent, or 0.
     parent: AtomicUsize,
     home: AtomicUsize,
@@ -105,6 +155,17 @@ impl<S> Entry<S> {
     fn new() -> Self {
         Entry {
             word: AtomicUsize::new(0),
+            setting_version: AtomicUsize::new(1),
+            lane: Lane {
+                thread: AtomicUsize::new(0),
+                busy: AtomicUsize::new(0),
+                slots: std::array::from_fn(|_| AtomicUsize::new(NIL)),
+                own: UnsafeCell::new(LaneOwn {
+                    version: 0,
+                    setting: None,
+                    next: 0,
+                }),
+            },
             parent: AtomicUsize::new(0),
             home: AtomicUsize::new(0),
             record: SpinMutex::new(Record {
@@ -124,6 +185,20 @@ impl<S> Entry<S> {
     }
 }
 
+impl<S> Entry<S> {
+    /// Changes the record's setting (the caller holds the record lock).
+    fn set_setting(&self, r: &mut Record<S>, setting: Option<S>) {
+        r.setting = setting;
+        // Wrapping past 0 would be taken for "no copy made": skip it.
+        let v = self
+            .setting_version
+            .load(Ordering::Relaxed)
+            .wrapping_add(1)
+            .max(1);
+        self.setting_version.store(v, Ordering::Release);
+    }
+}
+
 /// The table of sessions `S`-configured for async challenges, whose tokens
 /// carry a payload `P` (what the front end needs to finish a challenge).
 pub struct Sessions<S, P> {
@@ -135,12 +210,15 @@ pub struct Sessions<S, P> {
     slot_key: usize,
     /// Serialises parent changes, so two of them cannot close a cycle together.
     topology: Mutex<()>,
+    /// The shared cell of the lane handshake's fences (used under loom only).
+    fence_cell: AtomicUsize,
 }
 
 impl<S: Copy, P> Sessions<S, P> {
     /// A table for up to `sessions` sessions and `tokens` pending tokens
     /// (each capped to what a handle's index half can name on this target).
     pub fn new(sessions: usize, tokens: usize) -> Self {
+        asymmetric::prepare();
         let (entries, slots) = (storage(sessions, 128), storage(tokens, 1024));
         Sessions {
             entry_pool: IndexPool::new(entries.capacity()),
@@ -150,6 +228,7 @@ impl<S: Copy, P> Sessions<S, P> {
             slots,
             slot_key: handle::random_key(),
             topology: Mutex::new(()),
+            fence_cell: AtomicUsize::new(0),
         }
     }
 
@@ -176,7 +255,7 @@ impl<S: Copy, P> Sessions<S, P> {
             let mut r = e.record.lock();
             r.generation = generation;
             r.open = true;
-            r.setting = None;
+            e.set_setting(&mut r, None);
         }
         {
             let mut c = e.client.lock();
@@ -207,7 +286,7 @@ impl<S: Copy, P> Sessions<S, P> {
         let parent = e.parent.load(Ordering::Acquire);
         let id = self.open(client, home)?;
         let (copy, _) = self.entry(id)?;
-        copy.record.lock().setting = setting;
+        copy.set_setting(&mut copy.record.lock(), setting);
         copy.parent.store(parent, Ordering::Release);
         Ok(id)
     }
@@ -224,7 +303,7 @@ impl<S: Copy, P> Sessions<S, P> {
             let mut r = e.record.lock();
             check_open(r.open, r.generation, generation)?;
             r.open = false;
-            r.setting = None;
+            e.set_setting(&mut r, None);
             // From here on lookups fail; nothing can be issued on the record.
             e.word
                 .store(next_generation(generation) << 1, Ordering::Release);
@@ -244,6 +323,7 @@ impl<S: Copy, P> Sessions<S, P> {
                 cur = next;
             }
             to_pool.append(&mut r.free);
+            self.revoke_lane(e, id, &mut revoked);
         }
         self.slot_pool.give(to_pool);
         {
@@ -317,17 +397,131 @@ impl<S: Copy, P> Sessions<S, P> {
         let (_, e, generation) = self.acting_entry(id)?;
         let mut r = e.record.lock();
         check_open(r.open, r.generation, generation)?;
-        r.setting = Some(setting);
+        e.set_setting(&mut r, Some(setting));
         Ok(())
     }
 
     /// Issues a token carrying `payload` on the session acting for `id`.
     /// `InvalidOp` when that session has no async setting, `TooMany` when
     /// every token slot is pending, `InvalidArg` when it is not open.
+    ///
+    /// The thread that issues first on a session adopts its lane and then
+    /// issues from it with no lock and no read-modify-write (while a lane
+    /// slot is free and its copy of the setting is current); every other
+    /// issue takes the session's record lock.
     pub fn issue(&self, id: SessionId, payload: P) -> Result<Issued<S>> {
         let (acting, e, generation) = self.acting_entry(id)?;
+        let me = thread_token();
+        let payload = if me != 0 && e.lane.thread.load(Ordering::Relaxed) == me {
+            match self.issue_in_lane(acting, e, generation, payload) {
+                Ok(issued) => return issued,
+                Err(payload) => payload,
+            }
+        } else {
+            payload
+        };
+        self.issue_locked(acting, e, generation, payload, me)
+    }
+
+    /// The lane's issue step, by the lane's own thread. Gives the payload
+    /// back when the locked path must do it (no lane slot free, or the
+    /// setting changed since the lane copied it).
+    fn issue_in_lane(
+        &self,
+        acting: Acting,
+        e: &Entry<S>,
+        generation: usize,
+        payload: P,
+    ) -> std::result::Result<Result<Issued<S>>, P> {
+        let lane = &e.lane;
+        let version = e.setting_version.load(Ordering::Acquire);
+        lane.own.with_mut(|own| {
+            // SAFETY: the caller checked that this thread is the lane's
+            // issuer, the only thread that touches `own`.
+            let own = unsafe { &mut *own };
+            if own.version != version {
+                return Err(payload);
+            }
+            lane.busy.store(1, Ordering::Relaxed);
+            // The handshake with close (see `Lane`): the busy store above is
+            // ordered before the word load below.
+            asymmetric::light(&self.fence_cell);
+            let finish = |r| {
+                lane.busy.store(0, Ordering::Release);
+                r
+            };
+            if e.word.load(Ordering::Acquire) != generation << 1 | LIVE {
+                return Ok(finish(Err(Error::InvalidArg)));
+            }
+            let Some(setting) = own.setting else {
+                return Ok(finish(Err(Error::InvalidOp)));
+            };
+            for k in 0..LANE_SLOTS {
+                let at = (own.next + k) % LANE_SLOTS;
+                let index = lane.slots[at].load(Ordering::Relaxed);
+                let slot = self.listed_slot(index);
+                if slot.is_free() {
+                    let token = slot.fill(index, acting.id.0, payload, self.slot_key);
+                    // Last in, first out: in a steady cycle the slot just
+                    // claimed is the one issued next.
+                    own.next = at;
+                    return Ok(finish(Ok(Issued {
+                        token,
+                        setting,
+                        acting,
+                    })));
+                }
+            }
+            lane.busy.store(0, Ordering::Release);
+            Err(payload)
+        })
+    }
+
+    /// Issue under the record lock: adopts the lane for this thread when no
+    /// thread has, refreshes the lane's copy of the setting when this thread
+    /// is the lane's, and uses a free lane slot or else the pending list.
+    fn issue_locked(
+        &self,
+        acting: Acting,
+        e: &Entry<S>,
+        generation: usize,
+        payload: P,
+        me: usize,
+    ) -> Result<Issued<S>> {
         let mut r = e.record.lock();
         check_open(r.open, r.generation, generation)?;
+        if me != 0 && e.lane.thread.load(Ordering::Relaxed) == 0 {
+            self.adopt_lane(e, me);
+        }
+        if me != 0 && e.lane.thread.load(Ordering::Relaxed) == me {
+            let setting = r.setting;
+            let version = e.setting_version.load(Ordering::Relaxed);
+            let from_lane = e.lane.own.with_mut(|own| {
+                // SAFETY: this thread is the lane's issuer (checked above).
+                let own = unsafe { &mut *own };
+                own.version = version;
+                own.setting = setting;
+                let setting = setting?;
+                // The record lock orders this issue with close, as for the list.
+                for at in 0..LANE_SLOTS {
+                    let index = e.lane.slots[at].load(Ordering::Relaxed);
+                    let slot = self.listed_slot(index);
+                    if slot.is_free() {
+                        own.next = at;
+                        return Some((index, slot, setting));
+                    }
+                }
+                None
+            });
+            if let Some((index, slot, setting)) = from_lane {
+                let token = slot.fill(index, acting.id.0, payload, self.slot_key);
+                return Ok(Issued {
+                    token,
+                    setting,
+                    acting,
+                });
+            }
+        }
         let setting = r.setting.ok_or(Error::InvalidOp)?;
         if r.free.is_empty() {
             self.slot_pool.take(REFILL, &mut r.free)?;
@@ -352,13 +546,98 @@ impl<S: Copy, P> Sessions<S, P> {
         })
     }
 
+    /// Gives `e` a lane issued from by thread `me` (record lock held). The
+    /// lane's slots come from the global pool and stay with the entry; when
+    /// the pool cannot spare them, the entry simply has no lane yet.
+    fn adopt_lane(&self, e: &Entry<S>, me: usize) {
+        let mut got = Vec::with_capacity(LANE_SLOTS);
+        if self.slot_pool.take(LANE_SLOTS, &mut got).is_err() || got.len() < LANE_SLOTS {
+            self.slot_pool.give(got);
+            return;
+        }
+        for (at, &index) in got.iter().enumerate() {
+            let slot = self.slots.get_or_init(index as usize, Slot::new);
+            slot.in_lane.store(1, Ordering::Relaxed);
+            e.lane.slots[at].store(index as usize, Ordering::Relaxed);
+        }
+        e.lane.thread.store(me, Ordering::Relaxed);
+    }
+
+    /// Tokens pending in `e`'s lane (record lock held).
+    fn lane_pending(&self, e: &Entry<S>) -> usize {
+        if e.lane.thread.load(Ordering::Relaxed) == 0 {
+            return 0;
+        }
+        e.lane
+            .slots
+            .iter()
+            .filter(|i| {
+                self.listed_slot(i.load(Ordering::Relaxed))
+                    .pending_generation()
+                    .is_some()
+            })
+            .count()
+    }
+
+    /// Close's part for the lane (record lock held, the session's word
+    /// already changed): waits out an issue in progress, then claims every
+    /// token pending in the lane into `revoked`.
+    fn revoke_lane(&self, e: &Entry<S>, id: SessionId, revoked: &mut Vec<P>) {
+        let issuer = e.lane.thread.load(Ordering::Relaxed);
+        if issuer == 0 {
+            return;
+        }
+        // The issuer cannot be mid-issue when it is the thread closing.
+        if issuer != thread_token() {
+            asymmetric::heavy(&self.fence_cell);
+            while e.lane.busy.load(Ordering::Acquire) != 0 {
+                spin_wait();
+            }
+        }
+        for at in &e.lane.slots {
+            let slot = self.listed_slot(at.load(Ordering::Relaxed));
+            loop {
+                if let Some(g) = slot.pending_generation() {
+                    if let Some(p) = slot.claim(g, id.0) {
+                        slot.release(g);
+                        revoked.push(p);
+                        break;
+                    }
+                } else if slot.is_free() {
+                    break;
+                }
+                // Claimed by a consumer that frees it in a few instructions
+                // (no callback runs in between); wait so that the entry is
+                // reopened with every lane slot free.
+                spin_wait();
+            }
+        }
+    }
+
     /// Consumes `token`, pending on the session acting for `id`, and returns
     /// its payload. Of any number of concurrent claims of one token exactly
     /// one succeeds; the rest, and any claim of an unknown, consumed, revoked,
     /// foreign or forged token, get `InvalidArg` and change nothing.
     pub fn claim(&self, id: SessionId, token: Token) -> Result<P> {
-        let (acting, e, generation) = self.acting_entry(id)?;
-        self.claim_on(acting.id, e, generation, token)
+        let (index, generation) =
+            handle::decode(token.raw(), self.slot_key).ok_or(Error::InvalidArg)?;
+        let slot = self.slots.get(index).ok_or(Error::InvalidArg)?;
+        // A lane token pending on `id` itself needs no session lookup: such a
+        // token exists only while `id` is open (close revokes every one, and
+        // a claim racing that revocation is decided by the one CAS), and its
+        // slot is freed in place.
+        if slot.in_lane.load(Ordering::Relaxed) != 0 {
+            if let Some(payload) = slot.claim(generation, id.0) {
+                slot.release(generation);
+                return Ok(payload);
+            }
+        }
+        let (acting, e, owner_gen) = self.acting_entry(id)?;
+        let payload = slot
+            .claim(generation, acting.id.0)
+            .ok_or(Error::InvalidArg)?;
+        self.retire(acting.id, e, owner_gen, index, slot, generation);
+        Ok(payload)
     }
 
     /// As `claim`, with the owner given exactly (no parent resolution).
@@ -392,6 +671,11 @@ impl<S: Copy, P> Sessions<S, P> {
         slot: &Slot<P>,
         generation: usize,
     ) {
+        if slot.in_lane.load(Ordering::Relaxed) != 0 {
+            // A lane slot stays with its session: freeing it is one store.
+            slot.release(generation);
+            return;
+        }
         {
             let mut r = e.record.lock();
             // Checked under the lock: the owner may have closed (and the entry
@@ -445,7 +729,7 @@ impl<S: Copy, P> Sessions<S, P> {
         let (_, e, generation) = self.acting_entry(id)?;
         let r = e.record.lock();
         check_open(r.open, r.generation, generation)?;
-        Ok(r.pending)
+        Ok(r.pending + self.lane_pending(e))
     }
 
     /// Tokens pending over every session. A diagnostic: O(sessions).
@@ -455,7 +739,7 @@ impl<S: Copy, P> Sessions<S, P> {
             .map(|e| {
                 let r = e.record.lock();
                 if r.open {
-                    r.pending
+                    r.pending + self.lane_pending(e)
                 } else {
                     0
                 }
@@ -553,6 +837,62 @@ mod loom_tests {
     #[test]
     fn issue_through_child_races_parent_close() {
         issue_races_close(true);
+    }
+
+    /// The lane's lock-free issue races close: the issuing thread adopts the
+    /// session's lane with a first token, consumes it, then issues a second
+    /// one from the lane while another thread closes the session. Every
+    /// token issued ends exactly once (consumed or revoked), none is left
+    /// pending, and a revoked token cannot be consumed afterwards.
+    #[test]
+    fn lane_issue_races_close() {
+        loom::model(|| {
+            let t = table();
+            let owner = open(&t);
+            let t2 = t.clone();
+            let issuer = thread::spawn(move || {
+                let mut issued = 0;
+                let mut consumed = 0;
+                let mut last = None;
+                if let Ok(first) = t2.issue(owner, 1) {
+                    issued += 1;
+                    consumed += usize::from(t2.claim(owner, first.token).is_ok());
+                    if let Ok(second) = t2.issue(owner, 2) {
+                        issued += 1;
+                        last = Some(second.token);
+                    }
+                }
+                (issued, consumed, last)
+            });
+            let revoked = t.close(owner).unwrap();
+            let (issued, consumed, last) = issuer.join().unwrap();
+            assert_eq!(revoked.len() + consumed, issued, "each token ends once");
+            if let Some(tok) = last {
+                assert!(revoked.contains(&2), "the lane token was revoked by close");
+                assert_eq!(t.claim(owner, tok), Err(Error::InvalidArg));
+            }
+            assert_eq!(t.live_tokens(), 0);
+        });
+    }
+
+    /// A lane token consumed by another thread while its issuer issues the
+    /// next one from the same lane: the claim frees the slot in place, and
+    /// the issuer either reuses it or takes another; both tokens end once.
+    #[test]
+    fn lane_claim_races_lane_issue() {
+        loom::model(|| {
+            let t = table();
+            let owner = open(&t);
+            let tok = t.issue(owner, 1).unwrap().token; // adopts the lane
+            let t2 = t.clone();
+            let consumer = thread::spawn(move || t2.claim(owner, tok));
+            let next = t.issue(owner, 2).unwrap().token;
+            assert_eq!(consumer.join().unwrap(), Ok(1));
+            assert_eq!(t.claim(owner, tok), Err(Error::InvalidArg));
+            assert_eq!(t.claim(owner, next), Ok(2));
+            assert_eq!(t.live_tokens(), 0);
+            assert!(t.close(owner).unwrap().is_empty());
+        });
     }
 
     /// A consumer races the owner's close, and the freed slot is reused by
