@@ -625,12 +625,21 @@ impl<S: Copy, P> Sessions<S, P> {
         // A lane token pending on `id` itself needs no session lookup: such a
         // token exists only while `id` is open (close revokes every one, and
         // a claim racing that revocation is decided by the one CAS), and its
-        // slot is freed in place.
+        // slot is freed in place. Through a child, only the child's own entry
+        // is read (its parent link); the parent's tokens vouch for the parent.
         if slot.in_lane.load(Ordering::Relaxed) != 0 {
-            if let Some(payload) = slot.claim(generation, id.0) {
-                slot.release(generation);
-                return Ok(payload);
+            let mut payload = slot.claim(generation, id.0);
+            if payload.is_none() {
+                // Through a child: the token is on its parent's lane.
+                let (child, _) = self.entry(id)?;
+                match child.parent.load(Ordering::Acquire) {
+                    0 => return Err(Error::InvalidArg),
+                    parent => payload = slot.claim(generation, parent),
+                }
             }
+            let payload = payload.ok_or(Error::InvalidArg)?;
+            slot.release(generation);
+            return Ok(payload);
         }
         let (acting, e, owner_gen) = self.acting_entry(id)?;
         let payload = slot
