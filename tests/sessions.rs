@@ -287,3 +287,85 @@ fn consumers_racing_close_end_each_token_once() {
         assert_eq!(t.live_tokens(), 0);
     }
 }
+
+/// Two threads issue on one session (the first to issue owns its lane and
+/// issues lock-free; the other goes through the record), a third consumes
+/// whatever they publish, and a fourth closes the session midway, for many
+/// rounds: every token ends exactly once (consumed or revoked) and none is
+/// issued after the close returned.
+#[test]
+fn lane_and_record_issuers_racing_consumers_and_close_end_each_token_once() {
+    use std::sync::Mutex;
+    let t = Arc::new(Table::new(64, 1 << 16));
+    for round in 0..200u64 {
+        let a = open(&t);
+        let published = Arc::new(Mutex::new(Vec::<Token>::new()));
+        let ended = Arc::new(Mutex::new(Vec::<u64>::new()));
+        let closed = Arc::new(AtomicBool::new(false));
+        let start = Arc::new(Barrier::new(4));
+        let issuers: Vec<_> = (0..2u64)
+            .map(|k| {
+                let (t, published, closed, start) =
+                    (t.clone(), published.clone(), closed.clone(), start.clone());
+                std::thread::spawn(move || {
+                    start.wait();
+                    let mut issued = Vec::new();
+                    for i in 0..2_000u64 {
+                        let was_closed = closed.load(Ordering::Acquire);
+                        let payload = (round << 32) | (k << 16) | i;
+                        match t.issue(a, payload) {
+                            Ok(x) => {
+                                assert!(!was_closed, "issued after close returned");
+                                issued.push(payload);
+                                published.lock().unwrap().push(x.token);
+                            }
+                            Err(e) => {
+                                assert_eq!(e, Error::InvalidArg);
+                                break;
+                            }
+                        }
+                    }
+                    issued
+                })
+            })
+            .collect();
+        let consumer = {
+            let (t, published, ended, start) =
+                (t.clone(), published.clone(), ended.clone(), start.clone());
+            std::thread::spawn(move || {
+                start.wait();
+                for _ in 0..3_000 {
+                    let tok = published.lock().unwrap().pop();
+                    match tok {
+                        Some(tok) => {
+                            if let Ok(p) = t.claim(a, tok) {
+                                ended.lock().unwrap().push(p);
+                            }
+                        }
+                        None => std::thread::yield_now(),
+                    }
+                }
+            })
+        };
+        start.wait();
+        for _ in 0..(round % 7) * 50 {
+            std::thread::yield_now();
+        }
+        let revoked = t.close(a).unwrap();
+        closed.store(true, Ordering::Release);
+        let mut issued: Vec<u64> = issuers
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect();
+        consumer.join().unwrap();
+        let mut ends = ended.lock().unwrap().clone();
+        ends.extend(revoked);
+        ends.sort_unstable();
+        issued.sort_unstable();
+        assert_eq!(
+            ends, issued,
+            "round {round}: each issued token ends exactly once"
+        );
+        assert_eq!(t.live_tokens(), 0);
+    }
+}
