@@ -10,6 +10,7 @@
  */
 #include <pjsip.h>
 #include <pj/string.h>
+#include <string.h>
 #include "pjshim_glue.h"
 
 size_t pjshim_glue_sizes(int which)
@@ -239,4 +240,59 @@ void pjshim_glue_tx_set_auth_retry(void *p, int retry)
 void pjshim_glue_tx_add_ref(void *p)
 {
     pjsip_tx_data_add_ref((pjsip_tx_data *)p);
+}
+
+/* The value of a header as PJSIP's printer writes it: the text after the
+ * colon and its blanks. Its length, or -1 when `size` is too small. */
+ptrdiff_t pjshim_glue_hdr_print_value(const void *hdr, char *buf, size_t size)
+{
+    int len = pjsip_hdr_print_on((void *)hdr, buf, size);
+    char *colon, *start;
+    if (len < 0 || (size_t)len >= size)
+        return -1;
+    colon = memchr(buf, ':', (size_t)len);
+    if (colon == NULL)
+        return 0;
+    start = colon + 1;
+    while (start < buf + len && (*start == ' ' || *start == '\t'))
+        ++start;
+    len = (int)(buf + len - start);
+    memmove(buf, start, (size_t)len);
+    return len;
+}
+
+int pjshim_glue_tx_has_via(const void *p)
+{
+    const pjsip_tx_data *tdata = (const pjsip_tx_data *)p;
+    return pjsip_msg_find_hdr(tdata->msg, PJSIP_H_VIA, NULL) != NULL;
+}
+
+/* PJSIP's own parser makes the typed header, in the request's pool (the
+ * header's strings point into the pool copy of the text). */
+void *pjshim_glue_tx_parse_authorization(void *p, int is_proxy, const char *value, size_t len)
+{
+    pjsip_tx_data *tdata = (pjsip_tx_data *)p;
+    pj_str_t name = pj_str(is_proxy ? (char *)"Proxy-Authorization" : (char *)"Authorization");
+    char *text = (char *)pj_pool_alloc(tdata->pool, len + 1);
+    pjsip_hdr *h;
+    int parsed = 0;
+    if (text == NULL)
+        return NULL;
+    pj_memcpy(text, value, len);
+    text[len] = '\0';
+    h = (pjsip_hdr *)pjsip_parse_hdr(tdata->pool, &name, text, len, &parsed);
+    if (h == NULL || (size_t)parsed != len ||
+        h->type != (is_proxy ? PJSIP_H_PROXY_AUTHORIZATION : PJSIP_H_AUTHORIZATION))
+        return NULL;
+    return h;
+}
+
+void pjshim_glue_tx_add_hdr(void *p, void *hdr)
+{
+    pjsip_msg_add_hdr(((pjsip_tx_data *)p)->msg, (pjsip_hdr *)hdr);
+}
+
+int pjshim_glue_preemptive_auth(void)
+{
+    return PJSIP_AUTH_AUTO_SEND_NEXT != 0 || PJSIP_AUTH_HEADER_CACHING != 0;
 }

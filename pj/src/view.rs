@@ -1,0 +1,275 @@
+//! PJSIP's own `pjsip_rx_data` / `pjsip_tx_data` behind the core's message
+//! seam (`pjsip_auth_shim::auth::view`), so that the core's planner and
+//! apply drive PJSIP's messages exactly as they drive ours.
+//!
+//! Header values go to the core as text, printed by PJSIP's own header
+//! printer (the seam's contract), so the planner sees what goes on the wire.
+//! Edits are staged and made only by `PjRequest::commit`, after the core's
+//! apply succeeded: a failed answer leaves the request as it was. Answers
+//! become typed headers (`pjsip_authorization_hdr`), parsed by PJSIP in the
+//! request's pool; the retry is prepared as PJSIP's client does (glue:
+//! Via branch cleared, strict route set restored, message invalidated,
+//! `auth_retry` set).
+
+use std::ops::Range;
+use std::os::raw::{c_int, c_void};
+
+use pjsip_auth_shim::auth::view::{AuthKind, AuthRequest, RequestView, ResponseView};
+use pjsip_auth_shim::status::{Error, Result};
+
+use crate::glue::{self, RawAuthorization, RawChallenge};
+
+/// Prints with `print` into the end of `text`, growing it until the output
+/// fits; the range it took.
+fn print_into(
+    text: &mut Vec<u8>,
+    print: impl Fn(*mut u8, usize) -> isize,
+) -> Result<Range<usize>> {
+    let start = text.len();
+    let mut room = 512;
+    while room <= 1 << 20 {
+        text.reserve(room);
+        let spare = text.capacity() - start;
+        // SAFETY: the spare capacity after `start` is writable.
+        let n = print(unsafe { text.as_mut_ptr().add(start) }, spare);
+        if n >= 0 && (n as usize) <= spare {
+            // SAFETY: the printer wrote n bytes there.
+            unsafe { text.set_len(start + n as usize) };
+            return Ok(start..text.len());
+        }
+        room *= 2;
+    }
+    Err(Error::TooBig)
+}
+
+fn kind_of(proxy: c_int) -> AuthKind {
+    AuthKind::from_proxy(proxy != 0)
+}
+
+/// A received response: its status and its challenge headers' values.
+pub(crate) struct PjResponse {
+    status: Option<u16>,
+    text: Vec<u8>,
+    challenges: Vec<(AuthKind, Range<usize>)>,
+}
+
+impl PjResponse {
+    /// Reads `rdata`; `NotResponseMsg` when it holds no response.
+    ///
+    /// # Safety
+    /// `rdata` is a live `pjsip_rx_data`.
+    pub(crate) unsafe fn read(rdata: *const c_void) -> Result<PjResponse> {
+        // SAFETY: live (contract).
+        let code = unsafe { glue::pjshim_glue_rx_status(rdata) };
+        let status = Some(u16::try_from(code).map_err(|_| Error::NotResponseMsg)?);
+        let mut r = PjResponse {
+            status,
+            text: Vec::new(),
+            challenges: Vec::new(),
+        };
+        let mut prev: *const c_void = std::ptr::null();
+        loop {
+            let mut raw = RawChallenge {
+                is_proxy: 0,
+                stale: 0,
+                scheme: glue::Bytes::EMPTY,
+                realm: glue::Bytes::EMPTY,
+                domain: glue::Bytes::EMPTY,
+                nonce: glue::Bytes::EMPTY,
+                opaque: glue::Bytes::EMPTY,
+                algorithm: glue::Bytes::EMPTY,
+                qop: glue::Bytes::EMPTY,
+            };
+            // SAFETY: rdata is live; prev is NULL or its header.
+            let h = unsafe { glue::pjshim_glue_rx_next_challenge(rdata, prev, &mut raw) };
+            if h.is_null() {
+                return Ok(r);
+            }
+            // SAFETY: h is a header of the live rdata; the buffer is ours.
+            let range = print_into(&mut r.text, |buf, size| unsafe {
+                glue::pjshim_glue_hdr_print_value(h, buf, size)
+            })?;
+            r.challenges.push((kind_of(raw.is_proxy), range));
+            prev = h;
+        }
+    }
+}
+
+impl ResponseView for PjResponse {
+    fn status(&self) -> Option<u16> {
+        self.status
+    }
+
+    fn challenges(&self, kind: AuthKind) -> impl Iterator<Item = &[u8]> {
+        self.challenges
+            .iter()
+            .filter(move |(k, _)| *k == kind)
+            .map(|(_, r)| &self.text[r.clone()])
+    }
+}
+
+/// An authorization header of the request.
+struct Carried {
+    kind: AuthKind,
+    hdr: *const c_void,
+    value: Range<usize>,
+}
+
+/// An outgoing request, read at construction; edits are staged (module doc).
+pub(crate) struct PjRequest {
+    tdata: *mut c_void,
+    method: Vec<u8>,
+    uri: Vec<u8>,
+    body: Vec<u8>,
+    text: Vec<u8>,
+    carried: Vec<Carried>,
+    remove: Vec<*const c_void>,
+    add: Vec<*mut c_void>,
+    retry: bool,
+}
+
+impl PjRequest {
+    /// Reads `tdata`; `NotRequestMsg` when it holds no request.
+    ///
+    /// # Safety
+    /// `tdata` is a live `pjsip_tx_data`, edited by nobody else until this
+    /// value is dropped.
+    pub(crate) unsafe fn read(tdata: *mut c_void) -> Result<PjRequest> {
+        // SAFETY: live (contract).
+        if unsafe { glue::pjshim_glue_tx_is_request(tdata) } == 0 {
+            return Err(Error::NotRequestMsg);
+        }
+        let mut m = glue::Bytes::EMPTY;
+        // SAFETY: a live request; m is ours.
+        unsafe { glue::pjshim_glue_tx_method(tdata, &mut m) };
+        let mut r = PjRequest {
+            tdata,
+            method: m.as_slice().to_vec(),
+            uri: Vec::new(),
+            body: Vec::new(),
+            text: Vec::new(),
+            carried: Vec::new(),
+            remove: Vec::new(),
+            add: Vec::new(),
+            retry: false,
+        };
+        // SAFETY (both): a live request; the printers write within `size`.
+        r.uri = {
+            let mut v = Vec::new();
+            print_into(&mut v, |b, n| unsafe {
+                glue::pjshim_glue_tx_uri_print(tdata, b, n)
+            })?;
+            v
+        };
+        r.body = {
+            let mut v = Vec::new();
+            print_into(&mut v, |b, n| unsafe {
+                glue::pjshim_glue_tx_body_print(tdata, b, n)
+            })?;
+            v
+        };
+        let mut prev: *const c_void = std::ptr::null();
+        loop {
+            let mut fields = RawAuthorization::EMPTY;
+            // SAFETY: a live request; prev is NULL or its header.
+            let h = unsafe { glue::pjshim_glue_tx_next_authorization(tdata, prev, &mut fields) };
+            if h.is_null() {
+                return Ok(r);
+            }
+            // SAFETY: h is a header of the live request.
+            let value = print_into(&mut r.text, |b, n| unsafe {
+                glue::pjshim_glue_hdr_print_value(h, b, n)
+            })?;
+            r.carried.push(Carried {
+                kind: kind_of(fields.is_proxy),
+                hdr: h,
+                value,
+            });
+            prev = h;
+        }
+    }
+
+    /// True when the request has a Via (a retry needs one).
+    pub(crate) fn has_via(&self) -> bool {
+        // SAFETY: live (constructor's contract).
+        unsafe { glue::pjshim_glue_tx_has_via(self.tdata) != 0 }
+    }
+
+    /// Makes the staged edits. Cannot fail: every header was made already
+    /// and the caller checked `has_via` before planning a retry.
+    pub(crate) fn commit(self) {
+        // SAFETY (all): the request is live and ours (constructor's
+        // contract); each removed header is one of its own, listed once;
+        // each added one was made in its pool and is in no list.
+        for h in &self.remove {
+            unsafe { glue::pjshim_glue_tx_remove_hdr(self.tdata, *h) };
+        }
+        for h in &self.add {
+            unsafe { glue::pjshim_glue_tx_add_hdr(self.tdata, *h) };
+        }
+        if self.retry {
+            unsafe { glue::pjshim_glue_tx_prepare_retry(self.tdata) };
+        }
+    }
+}
+
+impl RequestView for PjRequest {
+    fn method(&self) -> Option<&[u8]> {
+        Some(&self.method)
+    }
+
+    fn request_uri(&self) -> Option<&[u8]> {
+        Some(&self.uri)
+    }
+
+    fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    fn authorizations(&self, kind: AuthKind) -> impl Iterator<Item = &[u8]> {
+        self.carried
+            .iter()
+            .filter(move |c| c.kind == kind)
+            .map(|c| &self.text[c.value.clone()])
+    }
+}
+
+impl AuthRequest for PjRequest {
+    fn remove_authorizations(&mut self, kind: AuthKind, positions: &[u32]) {
+        let of_kind: Vec<*const c_void> = self
+            .carried
+            .iter()
+            .filter(|c| c.kind == kind)
+            .map(|c| c.hdr)
+            .collect();
+        for &p in positions {
+            if let Some(&h) = of_kind.get(p as usize) {
+                if !self.remove.contains(&h) {
+                    self.remove.push(h);
+                }
+            }
+        }
+    }
+
+    fn add_authorization(&mut self, kind: AuthKind, value: &str) -> Result<()> {
+        // SAFETY: a live request; value is readable for its length.
+        let h = unsafe {
+            glue::pjshim_glue_tx_parse_authorization(
+                self.tdata,
+                c_int::from(kind.is_proxy()),
+                value.as_ptr(),
+                value.len(),
+            )
+        };
+        if h.is_null() {
+            // The planner writes only values PJSIP's grammar accepts.
+            return Err(Error::InvalidArg);
+        }
+        self.add.push(h);
+        Ok(())
+    }
+
+    fn prepare_retry(&mut self) {
+        self.retry = true;
+    }
+}
