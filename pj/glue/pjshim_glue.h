@@ -145,6 +145,9 @@ void pjshim_glue_tx_add_ref(void *tdata);
 /* The value of a header, as PJSIP prints it (what follows "Name:"): its
  * length, or -1 when `size` is too small. */
 ptrdiff_t pjshim_glue_hdr_print_value(const void *hdr, char *buf, size_t size);
+/* The same for a WWW-/Proxy-Authenticate header, an absent Digest nonce
+ * written as nonce="" (PJSIP answers it with an empty one). */
+ptrdiff_t pjshim_glue_challenge_print_value(const void *hdr, char *buf, size_t size);
 int pjshim_glue_tx_has_via(const void *tdata);
 /* `value` parsed by PJSIP as an Authorization (Proxy-Authorization when
  * is_proxy) header in the request's pool, not yet in the message; NULL when

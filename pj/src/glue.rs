@@ -203,6 +203,11 @@ extern "C" {
 
     pub(crate) fn pjshim_glue_hdr_print_value(hdr: *const c_void, buf: *mut u8, size: usize)
         -> isize;
+    pub(crate) fn pjshim_glue_challenge_print_value(
+        hdr: *const c_void,
+        buf: *mut u8,
+        size: usize,
+    ) -> isize;
     pub(crate) fn pjshim_glue_tx_has_via(tdata: *const c_void) -> c_int;
     pub(crate) fn pjshim_glue_tx_parse_authorization(
         tdata: *mut c_void,

@@ -87,7 +87,7 @@ impl PjResponse {
             }
             // SAFETY: h is a header of the live rdata; the buffer is ours.
             let range = print_into(&mut r.text, |buf, size| unsafe {
-                glue::pjshim_glue_hdr_print_value(h, buf, size)
+                glue::pjshim_glue_challenge_print_value(h, buf, size)
             })?;
             r.challenges.push((kind_of(raw.is_proxy), range));
             prev = h;
