@@ -172,7 +172,12 @@ pub unsafe extern "C" fn pjshim_pj_clt_async_send_req(
         };
         // SAFETY: the integrator's function with the values it supplied.
         let status = unsafe {
-            glue::pjshim_glue_call_send(p.send_impl, acting, p.user_data as *mut c_void, new_request)
+            glue::pjshim_glue_call_send(
+                p.send_impl,
+                acting,
+                p.user_data as *mut c_void,
+                new_request,
+            )
         };
         p.drop_reference();
         status
@@ -185,7 +190,10 @@ pub unsafe extern "C" fn pjshim_pj_clt_async_send_req(
 /// # Safety
 /// `sess` points to a `pjsip_auth_clt_sess`.
 #[no_mangle]
-pub unsafe extern "C" fn pjshim_pj_clt_async_abandon(sess: *mut c_void, token: *mut c_void) -> Status {
+pub unsafe extern "C" fn pjshim_pj_clt_async_abandon(
+    sess: *mut c_void,
+    token: *mut c_void,
+) -> Status {
     guard(PJ_EBUG, || {
         // SAFETY: contract.
         let (p, acting) = match unsafe { claim(sess, token) } {

@@ -201,8 +201,11 @@ extern "C" {
     pub(crate) fn pjshim_glue_tx_set_auth_retry(tdata: *mut c_void, retry: c_int);
     pub(crate) fn pjshim_glue_tx_add_ref(tdata: *mut c_void);
 
-    pub(crate) fn pjshim_glue_hdr_print_value(hdr: *const c_void, buf: *mut u8, size: usize)
-        -> isize;
+    pub(crate) fn pjshim_glue_hdr_print_value(
+        hdr: *const c_void,
+        buf: *mut u8,
+        size: usize,
+    ) -> isize;
     pub(crate) fn pjshim_glue_challenge_print_value(
         hdr: *const c_void,
         buf: *mut u8,

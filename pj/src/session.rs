@@ -68,7 +68,9 @@ impl Pending {
         // impl_on_challenge until the token ends (it holds the group-lock
         // reference that keeps the token's pool alive); the writers are the
         // issuer before the token exists and its single claimer after.
-        unsafe { glue::pjshim_glue_impl_token_sign(self.impl_token as *mut c_void, pending as c_int) }
+        unsafe {
+            glue::pjshim_glue_impl_token_sign(self.impl_token as *mut c_void, pending as c_int)
+        }
     }
 
     /// Releases the group-lock reference the token held.
@@ -225,7 +227,10 @@ pub unsafe extern "C" fn pjshim_pj_clt_clone(
 /// # Safety
 /// `sess` points to a `pjsip_auth_clt_sess`; `parent` too, or is NULL.
 #[no_mangle]
-pub unsafe extern "C" fn pjshim_pj_clt_set_parent(sess: *mut c_void, parent: *mut c_void) -> Status {
+pub unsafe extern "C" fn pjshim_pj_clt_set_parent(
+    sess: *mut c_void,
+    parent: *mut c_void,
+) -> Status {
     guard(PJ_EBUG, || {
         status_of((|| {
             // SAFETY: contract.
@@ -305,7 +310,10 @@ pub unsafe extern "C" fn pjshim_pj_clt_set_credentials(
 /// `sess` points to a `pjsip_auth_clt_sess`; `prefs` to a valid
 /// `pjsip_auth_clt_pref`.
 #[no_mangle]
-pub unsafe extern "C" fn pjshim_pj_clt_set_prefs(sess: *mut c_void, prefs: *const c_void) -> Status {
+pub unsafe extern "C" fn pjshim_pj_clt_set_prefs(
+    sess: *mut c_void,
+    prefs: *const c_void,
+) -> Status {
     guard(PJ_EBUG, || {
         status_of((|| {
             // SAFETY: contract.
@@ -415,26 +423,26 @@ pub unsafe extern "C" fn pjshim_pj_describe_session(
 
 /// The text of `pjshim_pj_describe_session`.
 fn describe(s: &mut ClientSession) -> String {
-        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-        let p = &s.prefs;
-        let mut out = format!(
-            "prefs initial_auth={} algorithm={}\n",
-            p.initial_auth as u8,
-            text(&p.algorithm)
-        );
-        for c in &s.creds {
-            let kind = match c.kind {
-                SecretKind::Password => "password".to_owned(),
-                SecretKind::Ha1 { algorithm } => format!("ha1-{algorithm:?}"),
-                SecretKind::Ha1Unsupported => "ha1-unsupported".to_owned(),
-                SecretKind::Aka => "aka".to_owned(),
-            };
-            out.push_str(&format!(
-                "cred realm={} scheme={} username={} kind={kind}\n",
-                text(&c.realm),
-                text(&c.scheme),
-                text(&c.username)
-            ));
-        }
-        out
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    let p = &s.prefs;
+    let mut out = format!(
+        "prefs initial_auth={} algorithm={}\n",
+        p.initial_auth as u8,
+        text(&p.algorithm)
+    );
+    for c in &s.creds {
+        let kind = match c.kind {
+            SecretKind::Password => "password".to_owned(),
+            SecretKind::Ha1 { algorithm } => format!("ha1-{algorithm:?}"),
+            SecretKind::Ha1Unsupported => "ha1-unsupported".to_owned(),
+            SecretKind::Aka => "aka".to_owned(),
+        };
+        out.push_str(&format!(
+            "cred realm={} scheme={} username={} kind={kind}\n",
+            text(&c.realm),
+            text(&c.scheme),
+            text(&c.username)
+        ));
+    }
+    out
 }

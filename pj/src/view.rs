@@ -21,10 +21,7 @@ use crate::glue::{self, RawAuthorization, RawChallenge};
 
 /// Prints with `print` into the end of `text`, growing it until the output
 /// fits; the range it took.
-fn print_into(
-    text: &mut Vec<u8>,
-    print: impl Fn(*mut u8, usize) -> isize,
-) -> Result<Range<usize>> {
+fn print_into(text: &mut Vec<u8>, print: impl Fn(*mut u8, usize) -> isize) -> Result<Range<usize>> {
     let start = text.len();
     let mut room = 512;
     while room <= 1 << 20 {
@@ -153,21 +150,14 @@ impl PjRequest {
             add: Vec::new(),
             retry: false,
         };
-        // SAFETY (both): a live request; the printers write within `size`.
-        r.uri = {
-            let mut v = Vec::new();
-            print_into(&mut v, |b, n| unsafe {
-                glue::pjshim_glue_tx_uri_print(tdata, b, n)
-            })?;
-            v
-        };
-        r.body = {
-            let mut v = Vec::new();
-            print_into(&mut v, |b, n| unsafe {
-                glue::pjshim_glue_tx_body_print(tdata, b, n)
-            })?;
-            v
-        };
+        // SAFETY: a live request; the printer writes within `n`.
+        print_into(&mut r.uri, |b, n| unsafe {
+            glue::pjshim_glue_tx_uri_print(tdata, b, n)
+        })?;
+        // SAFETY: as above.
+        print_into(&mut r.body, |b, n| unsafe {
+            glue::pjshim_glue_tx_body_print(tdata, b, n)
+        })?;
         let mut prev: *const c_void = std::ptr::null();
         loop {
             let mut fields = RawAuthorization::EMPTY;
@@ -198,16 +188,19 @@ impl PjRequest {
     /// Makes the staged edits. Cannot fail: every header was made already
     /// and the caller checked `has_via` before planning a retry.
     pub(crate) fn commit(self) {
-        // SAFETY (all): the request is live and ours (constructor's
-        // contract); each removed header is one of its own, listed once;
-        // each added one was made in its pool and is in no list.
+        // The request is live and ours (constructor's contract); each
+        // removed header is one of its own, listed once; each added one was
+        // made in its pool and is in no list.
         for h in &self.remove {
+            // SAFETY: see above.
             unsafe { glue::pjshim_glue_tx_remove_hdr(self.tdata, *h) };
         }
         for h in &self.add {
+            // SAFETY: see above.
             unsafe { glue::pjshim_glue_tx_add_hdr(self.tdata, *h) };
         }
         if self.retry {
+            // SAFETY: see above; the caller checked the Via.
             unsafe { glue::pjshim_glue_tx_prepare_retry(self.tdata) };
         }
     }

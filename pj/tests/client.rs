@@ -8,7 +8,11 @@
 mod common;
 
 fn run_with(pj: &common::Pjproject, ours: bool) -> String {
-    let name = if ours { "clt_reinit" } else { "clt_reinit_stock" };
+    let name = if ours {
+        "clt_reinit"
+    } else {
+        "clt_reinit_stock"
+    };
     let dir = common::scratch(name);
     let obj = dir.join("clt_reinit.o");
     let defines: &[&str] = if ours { &[] } else { &["STOCK"] };
