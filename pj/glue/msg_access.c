@@ -183,10 +183,10 @@ static void dup_into(pj_pool_t *pool, pj_str_t *dst, const pjshim_bytes *src)
     }
 }
 
-/* Adds a Digest Authorization (or Proxy-Authorization) header with these
- * fields, copied into the request's pool, at the end of the header list
- * (PJSIP's printer quotes what must be quoted). PJ_SUCCESS or PJ_ENOMEM. */
-int pjshim_glue_tx_add_authorization(void *p, const pjshim_authorization *in)
+/* A Digest Authorization (or Proxy-Authorization) header with these fields,
+ * copied into the request's pool, not yet in the message (PJSIP's printer
+ * quotes what must be quoted). NULL when the pool is exhausted. */
+void *pjshim_glue_tx_new_authorization(void *p, const pjshim_authorization *in)
 {
     pjsip_tx_data *tdata = (pjsip_tx_data *)p;
     pjsip_authorization_hdr *h;
@@ -194,7 +194,7 @@ int pjshim_glue_tx_add_authorization(void *p, const pjshim_authorization *in)
     h = in->is_proxy ? pjsip_proxy_authorization_hdr_create(tdata->pool)
                      : pjsip_authorization_hdr_create(tdata->pool);
     if (h == NULL)
-        return PJ_ENOMEM;
+        return NULL;
     if (in->scheme.len) {
         dup_into(tdata->pool, &h->scheme, &in->scheme);
     } else {
@@ -211,7 +211,16 @@ int pjshim_glue_tx_add_authorization(void *p, const pjshim_authorization *in)
     dup_into(tdata->pool, &d->opaque, &in->opaque);
     dup_into(tdata->pool, &d->qop, &in->qop);
     dup_into(tdata->pool, &d->nc, &in->nc);
-    pjsip_msg_add_hdr(tdata->msg, (pjsip_hdr *)h);
+    return h;
+}
+
+/* The same, added at the end of the header list. PJ_SUCCESS or PJ_ENOMEM. */
+int pjshim_glue_tx_add_authorization(void *p, const pjshim_authorization *in)
+{
+    void *h = pjshim_glue_tx_new_authorization(p, in);
+    if (h == NULL)
+        return PJ_ENOMEM;
+    pjsip_msg_add_hdr(((pjsip_tx_data *)p)->msg, (pjsip_hdr *)h);
     return PJ_SUCCESS;
 }
 
@@ -265,26 +274,6 @@ int pjshim_glue_tx_has_via(const void *p)
 {
     const pjsip_tx_data *tdata = (const pjsip_tx_data *)p;
     return pjsip_msg_find_hdr(tdata->msg, PJSIP_H_VIA, NULL) != NULL;
-}
-
-/* PJSIP's own parser makes the typed header, in the request's pool (the
- * header's strings point into the pool copy of the text). */
-void *pjshim_glue_tx_parse_authorization(void *p, int is_proxy, const char *value, size_t len)
-{
-    pjsip_tx_data *tdata = (pjsip_tx_data *)p;
-    pj_str_t name = pj_str(is_proxy ? (char *)"Proxy-Authorization" : (char *)"Authorization");
-    char *text = (char *)pj_pool_alloc(tdata->pool, len + 1);
-    pjsip_hdr *h;
-    int parsed = 0;
-    if (text == NULL)
-        return NULL;
-    pj_memcpy(text, value, len);
-    text[len] = '\0';
-    h = (pjsip_hdr *)pjsip_parse_hdr(tdata->pool, &name, text, len, &parsed);
-    if (h == NULL || (size_t)parsed != len ||
-        h->type != (is_proxy ? PJSIP_H_PROXY_AUTHORIZATION : PJSIP_H_AUTHORIZATION))
-        return NULL;
-    return h;
 }
 
 void pjshim_glue_tx_add_hdr(void *p, void *hdr)

@@ -149,11 +149,9 @@ ptrdiff_t pjshim_glue_hdr_print_value(const void *hdr, char *buf, size_t size);
  * written as nonce="" (PJSIP answers it with an empty one). */
 ptrdiff_t pjshim_glue_challenge_print_value(const void *hdr, char *buf, size_t size);
 int pjshim_glue_tx_has_via(const void *tdata);
-/* `value` parsed by PJSIP as an Authorization (Proxy-Authorization when
- * is_proxy) header in the request's pool, not yet in the message; NULL when
- * it does not parse. */
-void *pjshim_glue_tx_parse_authorization(void *tdata, int is_proxy, const char *value,
-                                         size_t len);
+/* A typed Digest authorization header made in the request's pool, not yet
+ * in the message; NULL when the pool is exhausted. */
+void *pjshim_glue_tx_new_authorization(void *tdata, const pjshim_authorization *in);
 void pjshim_glue_tx_add_hdr(void *tdata, void *hdr);
 /* Non-zero when the user's config makes PJSIP's init_req send the next
  * authorization pre-emptively (PJSIP_AUTH_AUTO_SEND_NEXT or

@@ -212,11 +212,9 @@ extern "C" {
         size: usize,
     ) -> isize;
     pub(crate) fn pjshim_glue_tx_has_via(tdata: *const c_void) -> c_int;
-    pub(crate) fn pjshim_glue_tx_parse_authorization(
+    pub(crate) fn pjshim_glue_tx_new_authorization(
         tdata: *mut c_void,
-        is_proxy: c_int,
-        value: *const u8,
-        len: usize,
+        fields: *const RawAuthorization<'_>,
     ) -> *mut c_void;
     pub(crate) fn pjshim_glue_tx_add_hdr(tdata: *mut c_void, hdr: *mut c_void);
     pub(crate) fn pjshim_glue_preemptive_auth() -> c_int;

@@ -6,18 +6,20 @@
 //! printer (the seam's contract), so the planner sees what goes on the wire.
 //! Edits are staged and made only by `PjRequest::commit`, after the core's
 //! apply succeeded: a failed answer leaves the request as it was. Answers
-//! become typed headers (`pjsip_authorization_hdr`), parsed by PJSIP in the
-//! request's pool; the retry is prepared as PJSIP's client does (glue:
+//! become typed headers (`pjsip_authorization_hdr`, fields as PJSIP's client
+//! fills them) in the request's pool; the retry is prepared as PJSIP's client does (glue:
 //! Via branch cleared, strict route set restored, message invalidated,
 //! `auth_retry` set).
 
+use std::borrow::Cow;
 use std::ops::Range;
 use std::os::raw::{c_int, c_void};
 
 use pjsip_auth_shim::auth::view::{AuthKind, AuthRequest, RequestView, ResponseView};
+use pjsip_auth_shim::digest::parse_authorization;
 use pjsip_auth_shim::status::{Error, Result};
 
-use crate::glue::{self, RawAuthorization, RawChallenge};
+use crate::glue::{self, Bytes, RawAuthorization, RawChallenge};
 
 /// Prints with `print` into the end of `text`, growing it until the output
 /// fits; the range it took.
@@ -245,18 +247,32 @@ impl AuthRequest for PjRequest {
     }
 
     fn add_authorization(&mut self, kind: AuthKind, value: &str) -> Result<()> {
-        // SAFETY: a live request; value is readable for its length.
-        let h = unsafe {
-            glue::pjshim_glue_tx_parse_authorization(
-                self.tdata,
-                c_int::from(kind.is_proxy()),
-                value.as_ptr(),
-                value.len(),
-            )
+        // The planner's own text, read back into PJSIP's typed fields (the
+        // header PJSIP's client would have built); unknown parameters have
+        // no field there and are not carried.
+        let d = parse_authorization(value.as_bytes()).map_err(|_| Error::InvalidArg)?;
+        fn opt<'a>(v: &'a Option<Cow<'_, [u8]>>) -> Bytes<'a> {
+            v.as_deref().map_or(Bytes::EMPTY, Bytes::new)
+        }
+        let fields = RawAuthorization {
+            is_proxy: c_int::from(kind.is_proxy()),
+            scheme: Bytes::new(b"Digest"),
+            realm: Bytes::new(&d.realm),
+            username: Bytes::new(&d.username),
+            nonce: Bytes::new(&d.nonce),
+            uri: Bytes::new(&d.uri),
+            response: Bytes::new(&d.response),
+            algorithm: opt(&d.algorithm),
+            cnonce: opt(&d.cnonce),
+            opaque: opt(&d.opaque),
+            qop: opt(&d.qop),
+            nc: opt(&d.nc),
         };
+        // SAFETY: a live request; the fields' bytes live for the call (the
+        // glue copies them into the request's pool).
+        let h = unsafe { glue::pjshim_glue_tx_new_authorization(self.tdata, &fields) };
         if h.is_null() {
-            // The planner writes only values PJSIP's grammar accepts.
-            return Err(Error::InvalidArg);
+            return Err(Error::NoMemory);
         }
         self.add.push(h);
         Ok(())
