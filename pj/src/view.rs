@@ -41,6 +41,36 @@ fn print_into(text: &mut Vec<u8>, print: impl Fn(*mut u8, usize) -> isize) -> Re
     Err(Error::TooBig)
 }
 
+thread_local! {
+    /// Byte buffers of views this thread dropped, reused by the next ones
+    /// (a reinit_req then allocates no buffer for the texts it prints).
+    static SPARE: std::cell::RefCell<Vec<Vec<u8>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// An empty buffer, from this thread's spares when there is one.
+fn take_buf() -> Vec<u8> {
+    SPARE
+        .try_with(|s| s.try_borrow_mut().ok().and_then(|mut s| s.pop()))
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+}
+
+/// Keeps `buf` for reuse (a few per thread, none too large).
+fn give_buf(mut buf: Vec<u8>) {
+    if buf.capacity() == 0 || buf.capacity() > 1 << 16 {
+        return;
+    }
+    buf.clear();
+    let _ = SPARE.try_with(|s| {
+        if let Ok(mut s) = s.try_borrow_mut() {
+            if s.len() < 8 {
+                s.push(buf);
+            }
+        }
+    });
+}
+
 fn kind_of(proxy: c_int) -> AuthKind {
     AuthKind::from_proxy(proxy != 0)
 }
@@ -63,7 +93,7 @@ impl PjResponse {
         let status = Some(u16::try_from(code).map_err(|_| Error::NotResponseMsg)?);
         let mut r = PjResponse {
             status,
-            text: Vec::new(),
+            text: take_buf(),
             challenges: Vec::new(),
         };
         let mut prev: *const c_void = std::ptr::null();
@@ -91,6 +121,12 @@ impl PjResponse {
             r.challenges.push((kind_of(raw.is_proxy), range));
             prev = h;
         }
+    }
+}
+
+impl Drop for PjResponse {
+    fn drop(&mut self) {
+        give_buf(std::mem::take(&mut self.text));
     }
 }
 
@@ -141,12 +177,14 @@ impl PjRequest {
         let mut m = glue::Bytes::EMPTY;
         // SAFETY: a live request; m is ours.
         unsafe { glue::pjshim_glue_tx_method(tdata, &mut m) };
+        let mut method = take_buf();
+        method.extend_from_slice(m.as_slice());
         let mut r = PjRequest {
             tdata,
-            method: m.as_slice().to_vec(),
-            uri: Vec::new(),
-            body: Vec::new(),
-            text: Vec::new(),
+            method,
+            uri: take_buf(),
+            body: take_buf(),
+            text: take_buf(),
             carried: Vec::new(),
             remove: Vec::new(),
             add: Vec::new(),
@@ -189,7 +227,7 @@ impl PjRequest {
 
     /// Makes the staged edits. Cannot fail: every header was made already
     /// and the caller checked `has_via` before planning a retry.
-    pub(crate) fn commit(self) {
+    pub(crate) fn commit(&mut self) {
         // The request is live and ours (constructor's contract); each
         // removed header is one of its own, listed once; each added one was
         // made in its pool and is in no list.
@@ -204,6 +242,19 @@ impl PjRequest {
         if self.retry {
             // SAFETY: see above; the caller checked the Via.
             unsafe { glue::pjshim_glue_tx_prepare_retry(self.tdata) };
+        }
+    }
+}
+
+impl Drop for PjRequest {
+    fn drop(&mut self) {
+        for b in [
+            &mut self.method,
+            &mut self.uri,
+            &mut self.body,
+            &mut self.text,
+        ] {
+            give_buf(std::mem::take(b));
         }
     }
 }
