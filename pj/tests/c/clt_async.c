@@ -297,6 +297,16 @@ static void reinit_and_clone_in_place(void)
     EXPECT(pj_grp_lock_get_ref(glock) == refs && signed_ended(&t));
     EXPECT(pjsip_auth_clt_async_send_req(&a, k, tdata) == PJ_EINVAL);
     EXPECT(challenge(&a, &t) == PJ_EINVALIDOP);
+    /* Init on a byte copy of a live session makes a new one and leaves the
+     * original alone. */
+    set_creds(&a);
+    memcpy(&copy, &a, sizeof(copy));
+    EXPECT(pjsip_auth_clt_init(&copy, endpt, pool, 0) == PJ_SUCCESS);
+    EXPECT(pjshim_pj_session_count() == live + 2);
+    EXPECT(pjshim_pj_describe_session(&a, text, sizeof(text)) > 0);
+    EXPECT(strstr(text, "cred realm=example.test") != NULL);
+    EXPECT(pjsip_auth_clt_deinit(&copy) == PJ_SUCCESS);
+    EXPECT(pjsip_auth_clt_init(&a, endpt, pool, 0) == PJ_SUCCESS);
     EXPECT(pjshim_pj_describe_session(&a, text, sizeof(text)) > 0);
     EXPECT(strstr(text, "cred ") == NULL);
 
@@ -321,6 +331,40 @@ static void reinit_and_clone_in_place(void)
     EXPECT(pjsip_auth_clt_deinit(&a) == PJ_SUCCESS);
     EXPECT(pjshim_pj_session_count() == live);
     EXPECT(pj_grp_lock_get_ref(glock) == refs);
+}
+
+/* pjsua's bridge hands the application its account's session with a token
+ * the regc's own session issued; PJSIP accepts the token through it, and so
+ * do we (a live session of any kind), exactly once. */
+static void token_through_another_session(void)
+{
+    pjsip_auth_clt_sess regc_sess, account;
+    pjsip_auth_clt_async_impl_token t;
+    int refs = pj_grp_lock_get_ref(glock);
+    void *k;
+    reset_counts();
+    EXPECT(pjsip_auth_clt_init(&regc_sess, endpt, pool, 0) == PJ_SUCCESS);
+    EXPECT(pjsip_auth_clt_init(&account, endpt, pool, 0) == PJ_SUCCESS);
+    configure(&regc_sess, NULL);
+    action = KEEP;
+    init_token(&t);
+    EXPECT(challenge(&regc_sess, &t) == PJ_SUCCESS);
+    k = kept;
+    EXPECT(pjsip_auth_clt_async_send_req(&account, k, tdata) == PJ_SUCCESS);
+    EXPECT(pj_atomic_get(sends) == 1 && last_send_sess == &account);
+    EXPECT(pjsip_auth_clt_async_send_req(&regc_sess, k, tdata) == PJ_EINVAL);
+    EXPECT(pjsip_auth_clt_async_abandon(&account, k) == PJ_EINVAL);
+    EXPECT(pj_atomic_get(sends) == 1 && pj_atomic_get(abandons) == 0);
+    EXPECT(pj_grp_lock_get_ref(glock) == refs && signed_ended(&t));
+    /* Through a session that is not live: refused, the token stays. */
+    EXPECT(challenge(&regc_sess, &t) == PJ_SUCCESS);
+    k = kept;
+    EXPECT(pjsip_auth_clt_deinit(&account) == PJ_SUCCESS);
+    EXPECT(pjsip_auth_clt_async_abandon(&account, k) == PJ_EINVAL);
+    EXPECT(signed_pending(&t) && pjshim_pj_async_pending(&regc_sess) == 1);
+    EXPECT(pjsip_auth_clt_async_abandon(&regc_sess, k) == PJ_SUCCESS);
+    EXPECT(pj_atomic_get(abandons) == 1 && pj_grp_lock_get_ref(glock) == refs);
+    EXPECT(pjsip_auth_clt_deinit(&regc_sess) == PJ_SUCCESS);
 }
 
 static void parent_and_child(void)
@@ -465,6 +509,7 @@ int main(void)
     abandon_decline_and_inside();
     deinit_revokes();
     reinit_and_clone_in_place();
+    token_through_another_session();
     parent_and_child();
     racing_consumers();
 
