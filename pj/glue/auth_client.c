@@ -21,10 +21,19 @@
 
 /* The pj_status_t values the Rust side returns, checked against the user's
  * headers. */
-_Static_assert(PJ_SUCCESS == PJSHIM_PJ_SUCCESS, "PJ_SUCCESS");
-_Static_assert(PJ_EINVAL == PJSHIM_PJ_EINVAL, "PJ_EINVAL");
-_Static_assert(PJ_EBUG == PJSHIM_PJ_EBUG, "PJ_EBUG");
-_Static_assert(PJ_ENOTSUP == PJSHIM_PJ_ENOTSUP, "PJ_ENOTSUP");
+_Static_assert(PJ_SUCCESS == 0 && PJ_EUNKNOWN == 70001 && PJ_EINVAL == 70004 &&
+                   PJ_ENOMEM == 70007 && PJ_EBUG == 70008 && PJ_ETOOMANY == 70010 &&
+                   PJ_ENOTSUP == 70012 && PJ_EINVALIDOP == 70013 && PJ_ETOOBIG == 70017 &&
+                   PJ_EIGNORED == 70020,
+               "pjlib status values of pj/src/status.rs");
+_Static_assert(PJSIP_ENOTINITIALIZED == 171004 && PJSIP_ENOTREQUESTMSG == 171021 &&
+                   PJSIP_ENOTRESPONSEMSG == 171022 && PJSIP_EINVALIDSTATUS == 171030 &&
+                   PJSIP_EMISSINGHDR == 171050 && PJSIP_EFAILEDCREDENTIAL == 171100 &&
+                   PJSIP_ENOCREDENTIAL == 171101 && PJSIP_EINVALIDALGORITHM == 171102 &&
+                   PJSIP_EINVALIDQOP == 171103 && PJSIP_EINVALIDAUTHSCHEME == 171104 &&
+                   PJSIP_EAUTHNOAUTH == 171106 && PJSIP_EAUTHSTALECOUNT == 171111 &&
+                   PJSIP_EAUTHNOCHAL == 171114,
+               "pjsip status values of pj/src/status.rs");
 
 /* The enum values the Rust side numbers algorithms and credential kinds by
  * (PJSIP's ABI, pj/src/algorithm.rs). */

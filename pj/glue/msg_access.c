@@ -10,6 +10,7 @@
  */
 #include <pjsip.h>
 #include <pj/string.h>
+#include <string.h>
 #include "pjshim_glue.h"
 
 size_t pjshim_glue_sizes(int which)
@@ -182,10 +183,10 @@ static void dup_into(pj_pool_t *pool, pj_str_t *dst, const pjshim_bytes *src)
     }
 }
 
-/* Adds a Digest Authorization (or Proxy-Authorization) header with these
- * fields, copied into the request's pool, at the end of the header list
- * (PJSIP's printer quotes what must be quoted). PJ_SUCCESS or PJ_ENOMEM. */
-int pjshim_glue_tx_add_authorization(void *p, const pjshim_authorization *in)
+/* A Digest Authorization (or Proxy-Authorization) header with these fields,
+ * copied into the request's pool, not yet in the message (PJSIP's printer
+ * quotes what must be quoted). NULL when the pool is exhausted. */
+void *pjshim_glue_tx_new_authorization(void *p, const pjshim_authorization *in)
 {
     pjsip_tx_data *tdata = (pjsip_tx_data *)p;
     pjsip_authorization_hdr *h;
@@ -193,7 +194,7 @@ int pjshim_glue_tx_add_authorization(void *p, const pjshim_authorization *in)
     h = in->is_proxy ? pjsip_proxy_authorization_hdr_create(tdata->pool)
                      : pjsip_authorization_hdr_create(tdata->pool);
     if (h == NULL)
-        return PJ_ENOMEM;
+        return NULL;
     if (in->scheme.len) {
         dup_into(tdata->pool, &h->scheme, &in->scheme);
     } else {
@@ -210,7 +211,16 @@ int pjshim_glue_tx_add_authorization(void *p, const pjshim_authorization *in)
     dup_into(tdata->pool, &d->opaque, &in->opaque);
     dup_into(tdata->pool, &d->qop, &in->qop);
     dup_into(tdata->pool, &d->nc, &in->nc);
-    pjsip_msg_add_hdr(tdata->msg, (pjsip_hdr *)h);
+    return h;
+}
+
+/* The same, added at the end of the header list. PJ_SUCCESS or PJ_ENOMEM. */
+int pjshim_glue_tx_add_authorization(void *p, const pjshim_authorization *in)
+{
+    void *h = pjshim_glue_tx_new_authorization(p, in);
+    if (h == NULL)
+        return PJ_ENOMEM;
+    pjsip_msg_add_hdr(((pjsip_tx_data *)p)->msg, (pjsip_hdr *)h);
     return PJ_SUCCESS;
 }
 
@@ -239,4 +249,56 @@ void pjshim_glue_tx_set_auth_retry(void *p, int retry)
 void pjshim_glue_tx_add_ref(void *p)
 {
     pjsip_tx_data_add_ref((pjsip_tx_data *)p);
+}
+
+/* The value of a header as PJSIP's printer writes it: the text after the
+ * colon and its blanks. Its length, or -1 when `size` is too small. */
+ptrdiff_t pjshim_glue_hdr_print_value(const void *hdr, char *buf, size_t size)
+{
+    int len = pjsip_hdr_print_on((void *)hdr, buf, size);
+    char *colon, *start;
+    if (len < 0 || (size_t)len >= size)
+        return -1;
+    colon = memchr(buf, ':', (size_t)len);
+    if (colon == NULL)
+        return 0;
+    start = colon + 1;
+    while (start < buf + len && (*start == ' ' || *start == '\t'))
+        ++start;
+    len = (int)(buf + len - start);
+    memmove(buf, start, (size_t)len);
+    return len;
+}
+
+int pjshim_glue_tx_has_via(const void *p)
+{
+    const pjsip_tx_data *tdata = (const pjsip_tx_data *)p;
+    return pjsip_msg_find_hdr(tdata->msg, PJSIP_H_VIA, NULL) != NULL;
+}
+
+void pjshim_glue_tx_add_hdr(void *p, void *hdr)
+{
+    pjsip_msg_add_hdr(((pjsip_tx_data *)p)->msg, (pjsip_hdr *)hdr);
+}
+
+int pjshim_glue_preemptive_auth(void)
+{
+    return PJSIP_AUTH_AUTO_SEND_NEXT != 0 || PJSIP_AUTH_HEADER_CACHING != 0;
+}
+
+/* A challenge header's value as pjshim_glue_hdr_print_value gives it, with
+ * an empty nonce written out when the header has none: PJSIP's client
+ * answers such a challenge with an empty nonce (PJSIP's own regc_test
+ * registrar sends one), and its printer leaves an empty nonce out. */
+ptrdiff_t pjshim_glue_challenge_print_value(const void *hdr, char *buf, size_t size)
+{
+    const pjsip_www_authenticate_hdr *c = (const pjsip_www_authenticate_hdr *)hdr;
+    static const char empty_nonce[] = ",nonce=\"\"";
+    ptrdiff_t len = pjshim_glue_hdr_print_value(hdr, buf, size);
+    if (len < 0 || pj_stricmp2(&c->scheme, "digest") != 0 || c->challenge.digest.nonce.slen != 0)
+        return len;
+    if ((size_t)len + sizeof(empty_nonce) > size)
+        return -1;
+    pj_memcpy(buf + len, empty_nonce, sizeof(empty_nonce) - 1);
+    return len + (ptrdiff_t)sizeof(empty_nonce) - 1;
 }

@@ -83,12 +83,8 @@ typedef struct pjshim_authorization {
 
 /* ---- Rust side (pj/src/), called by glue/auth_client.c ---- */
 
-/* Status values are pj_status_t numbers; auth_client.c checks at compile time
- * that the ones the Rust side uses have these values in the user's headers. */
-#define PJSHIM_PJ_SUCCESS 0
-#define PJSHIM_PJ_EINVAL 70004
-#define PJSHIM_PJ_EBUG 70008
-#define PJSHIM_PJ_ENOTSUP 70012
+/* Status values are pj_status_t numbers (pj/src/status.rs); auth_client.c
+ * checks at compile time that they have these values in the user's headers. */
 
 const char *pjshim_pj_version(void);
 int pjshim_pj_algorithm_by_type(int algorithm_type);
@@ -113,8 +109,7 @@ int pjshim_pj_clt_reinit_req(void *sess, const void *rdata, void *old_request,
 int pjshim_pj_clt_async_configure(void *sess, const void *setting);
 int pjshim_pj_clt_async_send_req(void *sess, void *token, void *new_request);
 int pjshim_pj_clt_async_abandon(void *sess, void *token);
-int pjshim_pj_clt_async_impl_on_challenge(void *sess, const void *impl_token,
-                                          const void *param);
+int pjshim_pj_clt_async_impl_on_challenge(void *sess, void *impl_token, const void *param);
 
 /* ---- C side, called by Rust ---- */
 
@@ -146,6 +141,37 @@ int pjshim_glue_tx_add_authorization(void *tdata, const pjshim_authorization *in
 int pjshim_glue_tx_prepare_retry(void *tdata);
 void pjshim_glue_tx_set_auth_retry(void *tdata, int retry);
 void pjshim_glue_tx_add_ref(void *tdata);
+
+/* The value of a header, as PJSIP prints it (what follows "Name:"): its
+ * length, or -1 when `size` is too small. */
+ptrdiff_t pjshim_glue_hdr_print_value(const void *hdr, char *buf, size_t size);
+/* The same for a WWW-/Proxy-Authenticate header, an absent Digest nonce
+ * written as nonce="" (PJSIP answers it with an empty one). */
+ptrdiff_t pjshim_glue_challenge_print_value(const void *hdr, char *buf, size_t size);
+int pjshim_glue_tx_has_via(const void *tdata);
+/* A typed Digest authorization header made in the request's pool, not yet
+ * in the message; NULL when the pool is exhausted. */
+void *pjshim_glue_tx_new_authorization(void *tdata, const pjshim_authorization *in);
+void pjshim_glue_tx_add_hdr(void *tdata, void *hdr);
+/* Non-zero when the user's config makes PJSIP's init_req send the next
+ * authorization pre-emptively (PJSIP_AUTH_AUTO_SEND_NEXT or
+ * PJSIP_AUTH_HEADER_CACHING). */
+int pjshim_glue_preemptive_auth(void);
+
+/* Async challenges (async_access.c). Callbacks cross as generic function
+ * pointers; the glue calls them with their real types. */
+typedef void (*pjshim_fn)(void);
+void pjshim_glue_async_setting_view(const void *opt, pjshim_fn *cb, void **user_data);
+int pjshim_glue_call_on_challenge(pjshim_fn cb, void *sess, void *token, const void *param,
+                                  void *user_data);
+void pjshim_glue_impl_token_view(const void *impl_token, void **user_data,
+                                 pjshim_fn *send_impl, pjshim_fn *abandon_impl,
+                                 void **grp_lock);
+/* Writes "AUTH" (pending != 0) or zeros into the impl token's signature. */
+void pjshim_glue_impl_token_sign(void *impl_token, int pending);
+int pjshim_glue_call_send(pjshim_fn send_impl, void *sess, void *user_data, void *tdata);
+void pjshim_glue_call_abandon(pjshim_fn abandon_impl, void *sess, void *user_data);
+void pjshim_glue_grp_lock_dec_ref(void *grp_lock);
 
 /* pjshim_glue_sizes(which): sizeof of our own structs as C sees them, for the
  * Rust side's layout check. */

@@ -200,7 +200,62 @@ extern "C" {
     pub(crate) fn pjshim_glue_tx_prepare_retry(tdata: *mut c_void) -> c_int;
     pub(crate) fn pjshim_glue_tx_set_auth_retry(tdata: *mut c_void, retry: c_int);
     pub(crate) fn pjshim_glue_tx_add_ref(tdata: *mut c_void);
+
+    pub(crate) fn pjshim_glue_hdr_print_value(
+        hdr: *const c_void,
+        buf: *mut u8,
+        size: usize,
+    ) -> isize;
+    pub(crate) fn pjshim_glue_challenge_print_value(
+        hdr: *const c_void,
+        buf: *mut u8,
+        size: usize,
+    ) -> isize;
+    pub(crate) fn pjshim_glue_tx_has_via(tdata: *const c_void) -> c_int;
+    pub(crate) fn pjshim_glue_tx_new_authorization(
+        tdata: *mut c_void,
+        fields: *const RawAuthorization<'_>,
+    ) -> *mut c_void;
+    pub(crate) fn pjshim_glue_tx_add_hdr(tdata: *mut c_void, hdr: *mut c_void);
+    pub(crate) fn pjshim_glue_preemptive_auth() -> c_int;
+
+    pub(crate) fn pjshim_glue_async_setting_view(
+        opt: *const c_void,
+        cb: *mut Option<CFn>,
+        user_data: *mut *mut c_void,
+    );
+    pub(crate) fn pjshim_glue_call_on_challenge(
+        cb: CFn,
+        sess: *mut c_void,
+        token: *mut c_void,
+        param: *const c_void,
+        user_data: *mut c_void,
+    ) -> c_int;
+    pub(crate) fn pjshim_glue_impl_token_view(
+        impl_token: *const c_void,
+        user_data: *mut *mut c_void,
+        send_impl: *mut Option<CFn>,
+        abandon_impl: *mut Option<CFn>,
+        grp_lock: *mut *mut c_void,
+    );
+    pub(crate) fn pjshim_glue_impl_token_sign(impl_token: *mut c_void, pending: c_int);
+    pub(crate) fn pjshim_glue_call_send(
+        send_impl: CFn,
+        sess: *mut c_void,
+        user_data: *mut c_void,
+        tdata: *mut c_void,
+    ) -> c_int;
+    pub(crate) fn pjshim_glue_call_abandon(
+        abandon_impl: CFn,
+        sess: *mut c_void,
+        user_data: *mut c_void,
+    );
+    pub(crate) fn pjshim_glue_grp_lock_dec_ref(grp_lock: *mut c_void);
 }
+
+/// `pjshim_fn`: a C function pointer of a type only the glue knows (it
+/// casts back before calling).
+pub(crate) type CFn = unsafe extern "C" fn();
 
 /// True when every struct above has the size the C compiler gives its
 /// counterpart in `pjshim_glue.h`.

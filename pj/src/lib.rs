@@ -21,6 +21,10 @@
 #[cfg(pjshim_pjproject)]
 mod algorithm;
 #[cfg(pjshim_pjproject)]
+mod async_auth;
+#[cfg(pjshim_pjproject)]
+mod client;
+#[cfg(pjshim_pjproject)]
 mod cred;
 #[cfg(pjshim_pjproject)]
 mod digest2;
@@ -36,3 +40,5 @@ mod session;
 mod status;
 #[cfg(pjshim_pjproject)]
 mod version;
+#[cfg(pjshim_pjproject)]
+mod view;

@@ -7,7 +7,9 @@
 //! and applies answers: remove a header, add a typed Digest authorization in
 //! the request's pool, and prepare the retry as PJSIP does (Via branch
 //! cleared, strict route set restored, message invalidated, auth_retry set).
-//! Phase 2 implements the core's message seam (issue 7) on these two.
+//! The auth client itself reads and edits messages through `view` (the
+//! core's message seam over the same accessors); these two serve the
+//! diagnostics below.
 //!
 //! `pjshim_pj_describe` and `pjshim_pj_selftest_answer` exercise all of it
 //! from C against real PJSIP messages (pj/tests/c/msg_access.c).

@@ -1,165 +1,248 @@
-//! The session functions of `sip_auth.h`.
+//! The session functions of `sip_auth.h` (init, deinit, clone, parent,
+//! credentials, preferences) over the core's session table
+//! (`pjsip_auth_shim::auth::sessions`), and this front end's instance of it.
 //!
-//! Phase 1 of issue 8 keeps each session's state in a side table here,
-//! keyed by a handle stored at the start of the application's
-//! `pjsip_auth_clt_sess` (glue/auth_client.c: a magic word and the handle;
-//! the struct keeps the size PJSIP's header gives it). The lead moves this
-//! onto the core's session table (issue 7); until then:
+//! A `pjsip_auth_clt_sess` the application embeds keeps the size PJSIP's
+//! header gives it and holds only a magic word and our handle
+//! (glue/auth_client.c); all state lives in the table. A struct is a live
+//! session only at the address it was initialised at (the table keeps that
+//! address as the session's `home`): a byte copy of a session, or stale
+//! bytes that happen to hold a handle, are not one.
 //!
-//! - implemented: init, deinit, clone, set_credentials, set_prefs, get_prefs;
-//! - NOT IMPLEMENTED (PJ_ENOTSUP, nothing touched): set_parent, init_req,
-//!   reinit_req and the four async_* functions. They need the core's async
-//!   protocol and reinit planner. They are defined at all only because all
-//!   23 symbols must come from one object, or the stock sip_auth_client.o
-//!   would be pulled in beside ours.
-//!
-//! A struct is a live session only at the address it was initialised at
-//! (the entry records it): a byte copy of a session, or garbage that happens
-//! to hold the magic word, is not one. `pjsip_auth_clt_init` on a live
-//! session (pjsua does that, without deinit) resets its entry in place, and
-//! `pjsip_auth_clt_clone` onto an initialised one (pjsip_dlg_fork) likewise:
-//! neither leaks an entry. A session that is never de-initialised keeps its
-//! entry (PJSIP's state would go with the pool given to init; ours cannot
-//! see that pool die): `pjshim_pj_session_count` shows it.
+//! Lifecycle facts of PJSIP this follows:
+//! - pjsua calls `pjsip_auth_clt_init` again on an account's live session,
+//!   without deinit, and never deinits it; `pjsip_dlg_fork` clones onto a
+//!   session already initialised. Both replace the live session at that
+//!   address (closed, its pending tokens revoked), so nothing leaks or
+//!   dangles: `pjshim_pj_session_count` does not grow. A session whose
+//!   memory is freed without deinit keeps its entry (PJSIP's state went
+//!   with the pool; ours cannot see the pool die).
+//! - Revocation (deinit, or the replacement above) ends each pending token
+//!   once: its impl token's signature is cleared and its group-lock
+//!   reference released. abandon_impl is NOT called: deinit runs from
+//!   `pjsip_regc_destroy` with the regc half torn down (lock destroyed,
+//!   pool about to be released), and regc's abandon_impl calls the
+//!   application's callback on that regc (the crash PJSIP PR 5251 found).
+//!   The owner is going away; nobody is left to tell.
 
 use std::os::raw::{c_char, c_int, c_uint, c_void};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::LazyLock;
 
 use pjsip_auth_shim::auth::credential::{Credential, Prefs, SecretKind};
 use pjsip_auth_shim::auth::session::ClientSession;
+use pjsip_auth_shim::auth::sessions::{SessionId, Sessions};
+use pjsip_auth_shim::status::{Error, Result};
 
-use crate::glue::{self, Bytes, Cred};
+use crate::glue::{self, Bytes, CFn, Cred};
 use crate::panic::guard;
-use crate::status::{Status, PJ_EBUG, PJ_EINVAL, PJ_ENOTSUP, PJ_SUCCESS};
+use crate::status::{status_of, Status, PJ_EBUG};
 
-/// Marks a `pjsip_auth_clt_sess` that holds one of our handles ("pjshimS1").
-const MAGIC: u64 = 0x706a_7368_696d_5331;
+/// Marks a `pjsip_auth_clt_sess` that holds one of our handles ("pjshimS2").
+const MAGIC: u64 = 0x706a_7368_696d_5332;
 
-/// One session's state.
-struct State {
-    /// The endpoint and pool given to init (kept for phase 2: PJSIP creates
-    /// its per-realm pools from the endpoint).
-    #[allow(dead_code)]
-    endpt: usize,
-    #[allow(dead_code)]
-    pool: usize,
-    client: ClientSession,
+/// An async setting (`pjsip_auth_clt_async_setting`) as the table keeps it.
+#[derive(Clone, Copy)]
+pub(crate) struct Setting {
+    pub(crate) cb: CFn,
+    pub(crate) user_data: usize,
 }
 
-struct Entry {
-    generation: u32,
-    /// Address of the pjsip_auth_clt_sess this entry belongs to.
-    owner: usize,
-    state: Option<State>,
+/// What a pending token carries: the fields of the integrator's
+/// `pjsip_auth_clt_async_impl_token`, copied at issue, and its address
+/// (for the signature). Addresses are kept as integers: the table moves
+/// payloads between threads, and they are only handed back to C.
+pub(crate) struct Pending {
+    pub(crate) user_data: usize,
+    pub(crate) send_impl: CFn,
+    pub(crate) abandon_impl: Option<CFn>,
+    pub(crate) grp_lock: usize,
+    pub(crate) impl_token: usize,
 }
 
-#[derive(Default)]
-struct Table {
-    entries: Vec<Entry>,
-    free: Vec<u32>,
-    live: usize,
+impl Pending {
+    /// Writes "AUTH" (pending) or zeros (ended) into the impl token's
+    /// signature, which PJSIP modules may look at.
+    pub(crate) fn sign(&self, pending: bool) {
+        // SAFETY: the integrator keeps the impl token alive from
+        // impl_on_challenge until the token ends (it holds the group-lock
+        // reference that keeps the token's pool alive); the writers are the
+        // issuer before the token exists and its single claimer after.
+        unsafe {
+            glue::pjshim_glue_impl_token_sign(self.impl_token as *mut c_void, pending as c_int)
+        }
+    }
+
+    /// Releases the group-lock reference the token held.
+    pub(crate) fn drop_reference(&self) {
+        if self.grp_lock != 0 {
+            // SAFETY: the integrator gave the token one reference on this lock.
+            unsafe { glue::pjshim_glue_grp_lock_dec_ref(self.grp_lock as *mut c_void) };
+        }
+    }
+
+    /// Ends a revoked token (module doc: no abandon_impl).
+    fn revoke(self) {
+        self.sign(false);
+        self.drop_reference();
+    }
 }
 
-static TABLE: Mutex<Table> = Mutex::new(Table {
-    entries: Vec::new(),
-    free: Vec::new(),
-    live: 0,
-});
+/// Up to about a million sessions and a million pending tokens on 64-bit
+/// targets (65,535 of each on 32-bit); storage grows on demand.
+pub(crate) static SESSIONS: LazyLock<Sessions<Setting, Pending>> =
+    LazyLock::new(|| Sessions::new(1 << 20, 1 << 20));
 
-fn table() -> MutexGuard<'static, Table> {
-    // A panic while holding the lock leaves the table consistent (every
-    // mutation below is a single assignment or push), so poisoning is ignored.
-    TABLE.lock().unwrap_or_else(|e| e.into_inner())
-}
+/// Sessions open in the table (diagnostics: `pjshim_pj_session_count`).
+static LIVE: AtomicUsize = AtomicUsize::new(0);
 
-fn handle_of(index: u32, generation: u32) -> u64 {
-    (u64::from(generation) << 32) | (u64::from(index) + 1)
-}
-
-/// The handle stored in `sess`, if it holds the magic word.
+/// The live session `sess` holds, or `InvalidArg`.
 ///
 /// # Safety
 /// `sess` points to a `pjsip_auth_clt_sess` (any contents).
-unsafe fn stored_handle(sess: *const c_void) -> Option<u64> {
+pub(crate) unsafe fn own(sess: *const c_void) -> Result<SessionId> {
     let (mut magic, mut handle) = (0u64, 0u64);
     // SAFETY: sess is a pjsip_auth_clt_sess, big enough (static assert).
     unsafe { glue::pjshim_glue_sess_get(sess, &mut magic, &mut handle) };
-    (magic == MAGIC).then_some(handle)
+    if magic != MAGIC {
+        return Err(Error::InvalidArg);
+    }
+    let id = SessionId::from_raw(usize::try_from(handle).map_err(|_| Error::InvalidArg)?);
+    if SESSIONS.home(id)? != sess as usize {
+        return Err(Error::InvalidArg);
+    }
+    Ok(id)
 }
 
-impl Table {
-    /// The live entry `handle` names, if it belongs to `owner`.
-    fn lookup(&mut self, handle: u64, owner: usize) -> Option<&mut Entry> {
-        let index = (handle & 0xffff_ffff).checked_sub(1)? as usize;
-        let generation = (handle >> 32) as u32;
-        let e = self.entries.get_mut(index)?;
-        (e.generation == generation && e.owner == owner && e.state.is_some()).then_some(e)
+/// Writes `id` into `sess`, after zeroing the whole struct.
+///
+/// # Safety
+/// `sess` points to a writable `pjsip_auth_clt_sess`.
+unsafe fn store(sess: *mut c_void, id: SessionId) {
+    // SAFETY: forwarded; magic 0 zeroes the struct first.
+    unsafe {
+        glue::pjshim_glue_sess_set(sess, 0, 0);
+        glue::pjshim_glue_sess_set(sess, MAGIC, id.raw() as u64);
     }
+}
 
-    /// The live session `sess` names.
-    ///
-    /// # Safety
-    /// As `stored_handle`.
-    unsafe fn session(&mut self, sess: *const c_void) -> Option<&mut State> {
-        // SAFETY: forwarded.
-        let handle = unsafe { stored_handle(sess) }?;
-        self.lookup(handle, sess as usize)?.state.as_mut()
+/// Closes `id`, revoking its pending tokens.
+fn close(id: SessionId) -> Result<()> {
+    let revoked = SESSIONS.close(id)?;
+    LIVE.fetch_sub(1, Ordering::Relaxed);
+    for p in revoked {
+        p.revoke();
     }
+    Ok(())
+}
 
-    /// Gives `sess` a fresh state: the live entry it already owns, reset
-    /// (no leak on re-init), or a new one. Returns the handle.
-    ///
-    /// # Safety
-    /// As `stored_handle`.
-    unsafe fn init(&mut self, sess: *const c_void, state: State) -> u64 {
-        // SAFETY: forwarded.
-        if let Some(handle) = unsafe { stored_handle(sess) } {
-            if let Some(e) = self.lookup(handle, sess as usize) {
-                e.state = Some(state);
-                return handle;
-            }
-        }
-        let owner = sess as usize;
-        let index = match self.free.pop() {
-            Some(i) => {
-                let e = &mut self.entries[i as usize];
-                e.owner = owner;
-                e.state = Some(state);
-                i
-            }
-            None => {
-                self.entries.push(Entry {
-                    generation: 1,
-                    owner,
-                    state: Some(state),
-                });
-                (self.entries.len() - 1) as u32
-            }
-        };
-        self.live += 1;
-        handle_of(index, self.entries[index as usize].generation)
+/// Puts `opened` (already counted open) at `sess`, closing the live
+/// session that was there.
+///
+/// # Safety
+/// `sess` points to a writable `pjsip_auth_clt_sess`.
+unsafe fn install(sess: *mut c_void, opened: SessionId) {
+    LIVE.fetch_add(1, Ordering::Relaxed);
+    // SAFETY: forwarded.
+    let old = unsafe { own(sess) };
+    // SAFETY: forwarded.
+    unsafe { store(sess, opened) };
+    if let Ok(old) = old {
+        // Closed after the store: a concurrent reader sees the old or the
+        // new handle, never an empty struct.
+        let _ = close(old);
     }
+}
 
-    /// Retires `sess`'s entry; false when it names none.
-    ///
-    /// # Safety
-    /// As `stored_handle`.
-    unsafe fn remove(&mut self, sess: *const c_void) -> bool {
-        // SAFETY: forwarded.
-        let Some(handle) = (unsafe { stored_handle(sess) }) else {
-            return false;
-        };
-        let Some(e) = self.lookup(handle, sess as usize) else {
-            return false;
-        };
-        e.state = None;
-        e.owner = 0;
-        // A new generation: the old handle (and copies of it) never match again.
-        e.generation = e.generation.wrapping_add(1).max(1);
-        self.free.push((handle & 0xffff_ffff) as u32 - 1);
-        self.live -= 1;
-        true
-    }
+/// PJSIP's init: a fresh session at `sess` (replacing a live one there).
+/// The endpoint and pool are not kept: the state lives in the table.
+///
+/// # Safety
+/// `sess` points to a writable `pjsip_auth_clt_sess`; the glue checked the rest.
+#[no_mangle]
+pub unsafe extern "C" fn pjshim_pj_clt_init(
+    sess: *mut c_void,
+    _endpt: *mut c_void,
+    _pool: *mut c_void,
+    _options: c_uint,
+) -> Status {
+    guard(PJ_EBUG, || {
+        status_of((|| {
+            let id = SESSIONS.open(ClientSession::default(), sess as usize)?;
+            // SAFETY: contract.
+            unsafe { install(sess, id) };
+            Ok(())
+        })())
+    })
+}
+
+/// PJSIP's deinit, revoking pending tokens (module doc). PJ_EINVAL when
+/// `sess` is not a live session.
+///
+/// # Safety
+/// As `pjshim_pj_clt_init`.
+#[no_mangle]
+pub unsafe extern "C" fn pjshim_pj_clt_deinit(sess: *mut c_void) -> Status {
+    guard(PJ_EBUG, || {
+        status_of((|| {
+            // SAFETY: contract.
+            let id = unsafe { own(sess) }?;
+            // SAFETY: contract; a retired session holds only zeros.
+            unsafe { glue::pjshim_glue_sess_set(sess, 0, 0) };
+            close(id)
+        })())
+    })
+}
+
+/// PJSIP's clone: `sess` becomes a copy of `rhs` (credentials,
+/// preferences, challenge cache, async setting and parent link; not its
+/// pending tokens), replacing a live session at `sess`. PJSIP copies only
+/// the credentials, the async setting and a deep copy of the parent; the
+/// core keeps the link to the one parent (the account's session), and the
+/// cache, so a forked dialog need not be challenged afresh.
+///
+/// # Safety
+/// `sess` and `rhs` point to `pjsip_auth_clt_sess`.
+#[no_mangle]
+pub unsafe extern "C" fn pjshim_pj_clt_clone(
+    _pool: *mut c_void,
+    sess: *mut c_void,
+    rhs: *const c_void,
+) -> Status {
+    guard(PJ_EBUG, || {
+        status_of((|| {
+            // SAFETY: contract.
+            let src = unsafe { own(rhs) }?;
+            let id = SESSIONS.open_copy(src, sess as usize)?;
+            // SAFETY: contract.
+            unsafe { install(sess, id) };
+            Ok(())
+        })())
+    })
+}
+
+/// PJSIP's set_parent: `parent` NULL makes `sess` act for itself again.
+/// PJ_EINVAL for a session not live, or a parent that would close a cycle.
+///
+/// # Safety
+/// `sess` points to a `pjsip_auth_clt_sess`; `parent` too, or is NULL.
+#[no_mangle]
+pub unsafe extern "C" fn pjshim_pj_clt_set_parent(
+    sess: *mut c_void,
+    parent: *mut c_void,
+) -> Status {
+    guard(PJ_EBUG, || {
+        status_of((|| {
+            // SAFETY: contract.
+            let child = unsafe { own(sess) }?;
+            if parent.is_null() {
+                return SESSIONS.clear_parent(child);
+            }
+            // SAFETY: contract.
+            let p = unsafe { own(parent) }?;
+            SESSIONS.set_parent(child, p)
+        })())
+    })
 }
 
 /// A `pjsip_cred_info` as the core keeps it (owned copies).
@@ -191,95 +274,9 @@ fn credential_of(c: &Cred<'_>) -> Credential {
     }
 }
 
-/// # Safety
-/// `sess` points to a `pjsip_auth_clt_sess`; the glue checked the rest.
-#[no_mangle]
-pub unsafe extern "C" fn pjshim_pj_clt_init(
-    sess: *mut c_void,
-    endpt: *mut c_void,
-    pool: *mut c_void,
-    _options: c_uint,
-) -> Status {
-    guard(PJ_EBUG, || {
-        let state = State {
-            endpt: endpt as usize,
-            pool: pool as usize,
-            client: ClientSession::default(),
-        };
-        let mut t = table();
-        // SAFETY: sess is a pjsip_auth_clt_sess (contract).
-        let handle = unsafe { t.init(sess, state) };
-        // SAFETY: as above; the lock orders this store with other calls.
-        unsafe {
-            glue::pjshim_glue_sess_set(sess, 0, 0);
-            glue::pjshim_glue_sess_set(sess, MAGIC, handle);
-        }
-        PJ_SUCCESS
-    })
-}
-
-/// # Safety
-/// As `pjshim_pj_clt_init`.
-#[no_mangle]
-pub unsafe extern "C" fn pjshim_pj_clt_deinit(sess: *mut c_void) -> Status {
-    guard(PJ_EBUG, || {
-        let mut t = table();
-        // SAFETY: sess is a pjsip_auth_clt_sess (contract).
-        if !unsafe { t.remove(sess) } {
-            return PJ_EINVAL;
-        }
-        // SAFETY: as above.
-        unsafe { glue::pjshim_glue_sess_set(sess, 0, 0) };
-        PJ_SUCCESS
-    })
-}
-
-/// PJSIP's clone: `sess` is initialised on `rhs`'s endpoint with `pool`
-/// and gets copies of `rhs`'s credentials (not its preferences nor its
-/// challenge cache, as PJSIP). PJ_EINVAL when `rhs` is not a live session.
-///
-/// # Safety
-/// `sess` and `rhs` point to `pjsip_auth_clt_sess`.
-#[no_mangle]
-pub unsafe extern "C" fn pjshim_pj_clt_clone(
-    pool: *mut c_void,
-    sess: *mut c_void,
-    rhs: *const c_void,
-) -> Status {
-    guard(PJ_EBUG, || {
-        let mut t = table();
-        // SAFETY: rhs is a pjsip_auth_clt_sess (contract).
-        let Some(src) = (unsafe { t.session(rhs) }) else {
-            return PJ_EINVAL;
-        };
-        let mut client = ClientSession::default();
-        client.set_credentials(src.client.creds.clone());
-        let state = State {
-            endpt: src.endpt,
-            pool: pool as usize,
-            client,
-        };
-        if std::ptr::eq(sess, rhs) {
-            // Cloning onto itself: PJSIP re-inits it from its own credentials.
-            // SAFETY: as above.
-            if let Some(s) = unsafe { t.session(rhs) } {
-                *s = state;
-            }
-            return PJ_SUCCESS;
-        }
-        // SAFETY: sess is a pjsip_auth_clt_sess (contract).
-        let handle = unsafe { t.init(sess, state) };
-        // SAFETY: as above.
-        unsafe {
-            glue::pjshim_glue_sess_set(sess, 0, 0);
-            glue::pjshim_glue_sess_set(sess, MAGIC, handle);
-        }
-        PJ_SUCCESS
-    })
-}
-
-/// Replaces the credentials with copies of `creds[0..count]` (count 0
-/// clears them). PJ_EINVAL when `sess` is not a live session.
+/// Replaces the credentials (of the parent when one is set) with copies of
+/// `creds[0..count]` (count 0 clears them). PJ_EINVAL when `sess` is not a
+/// live session.
 ///
 /// # Safety
 /// `sess` points to a `pjsip_auth_clt_sess`; `creds` to `count` valid
@@ -291,23 +288,21 @@ pub unsafe extern "C" fn pjshim_pj_clt_set_credentials(
     creds: *const c_void,
 ) -> Status {
     guard(PJ_EBUG, || {
-        let copies: Vec<Credential> = (0..count.max(0))
-            .map(|i| {
-                let mut v = Cred::EMPTY;
-                // SAFETY: creds holds count elements (contract); v is ours.
-                unsafe { glue::pjshim_glue_cred_view(glue::pjshim_glue_cred_at(creds, i), &mut v) };
-                credential_of(&v)
-            })
-            .collect();
-        let mut t = table();
-        // SAFETY: sess is a pjsip_auth_clt_sess (contract).
-        match unsafe { t.session(sess) } {
-            Some(s) => {
-                s.client.set_credentials(copies);
-                PJ_SUCCESS
-            }
-            None => PJ_EINVAL,
-        }
+        status_of((|| {
+            // SAFETY: contract.
+            let id = unsafe { own(sess) }?;
+            let copies: Vec<Credential> = (0..count.max(0))
+                .map(|i| {
+                    let mut v = Cred::EMPTY;
+                    // SAFETY: creds holds count elements (contract); v is ours.
+                    unsafe {
+                        glue::pjshim_glue_cred_view(glue::pjshim_glue_cred_at(creds, i), &mut v)
+                    };
+                    credential_of(&v)
+                })
+                .collect();
+            SESSIONS.with_client(id, |c| c.set_credentials(copies))
+        })())
     })
 }
 
@@ -320,22 +315,18 @@ pub unsafe extern "C" fn pjshim_pj_clt_set_prefs(
     prefs: *const c_void,
 ) -> Status {
     guard(PJ_EBUG, || {
-        let (mut initial_auth, mut algorithm) = (0, Bytes::EMPTY);
-        // SAFETY: prefs is valid (contract); the out-params are ours.
-        unsafe { glue::pjshim_glue_pref_view(prefs, &mut initial_auth, &mut algorithm) };
-        let prefs = Prefs {
-            initial_auth: initial_auth != 0,
-            algorithm: algorithm.as_slice().to_vec(),
-        };
-        let mut t = table();
-        // SAFETY: sess is a pjsip_auth_clt_sess (contract).
-        match unsafe { t.session(sess) } {
-            Some(s) => {
-                s.client.prefs = prefs;
-                PJ_SUCCESS
-            }
-            None => PJ_EINVAL,
-        }
+        status_of((|| {
+            // SAFETY: contract.
+            let id = unsafe { own(sess) }?;
+            let (mut initial_auth, mut algorithm) = (0, Bytes::EMPTY);
+            // SAFETY: prefs is valid (contract); the out-params are ours.
+            unsafe { glue::pjshim_glue_pref_view(prefs, &mut initial_auth, &mut algorithm) };
+            let prefs = Prefs {
+                initial_auth: initial_auth != 0,
+                algorithm: algorithm.as_slice().to_vec(),
+            };
+            SESSIONS.with_client(id, |c| c.prefs = prefs)
+        })())
     })
 }
 
@@ -348,26 +339,51 @@ pub unsafe extern "C" fn pjshim_pj_clt_set_prefs(
 #[no_mangle]
 pub unsafe extern "C" fn pjshim_pj_clt_get_prefs(sess: *mut c_void, prefs: *mut c_void) -> Status {
     guard(PJ_EBUG, || {
-        let mut t = table();
-        // SAFETY: sess is a pjsip_auth_clt_sess (contract).
-        let Some(s) = (unsafe { t.session(sess) }) else {
-            return PJ_EINVAL;
-        };
-        let p = &s.client.prefs;
-        // SAFETY: prefs is writable (contract); the algorithm bytes live in
-        // the entry until the session's next set_prefs/init/deinit.
-        unsafe {
-            glue::pjshim_glue_pref_store(prefs, p.initial_auth as c_int, &Bytes::new(&p.algorithm))
-        };
-        PJ_SUCCESS
+        status_of((|| {
+            // SAFETY: contract.
+            let id = unsafe { own(sess) }?;
+            SESSIONS.with_client(id, |c| {
+                let p = &c.prefs;
+                // SAFETY: prefs is writable (contract); the bytes live in the
+                // session until its next set_prefs/init/deinit.
+                unsafe {
+                    glue::pjshim_glue_pref_store(
+                        prefs,
+                        p.initial_auth as c_int,
+                        &Bytes::new(&p.algorithm),
+                    )
+                };
+            })
+        })())
     })
 }
 
-/// Number of live sessions in the table (diagnostics and tests: a re-init
-/// or a clone onto a live session must not change it).
+/// Sessions open in the table (diagnostics and tests: a re-init or a clone
+/// onto a live session must not change it).
 #[no_mangle]
 pub extern "C" fn pjshim_pj_session_count() -> usize {
-    guard(usize::MAX, || table().live)
+    guard(usize::MAX, || LIVE.load(Ordering::Relaxed))
+}
+
+/// Tokens pending on `sess` (its parent when one is set); 0 when it is not
+/// a live session.
+///
+/// # Safety
+/// `sess` points to a `pjsip_auth_clt_sess`.
+#[no_mangle]
+pub unsafe extern "C" fn pjshim_pj_async_pending(sess: *const c_void) -> usize {
+    guard(0, || {
+        // SAFETY: contract.
+        unsafe { own(sess) }
+            .and_then(|id| SESSIONS.pending(id))
+            .unwrap_or(0)
+    })
+}
+
+/// Tokens pending over every session.
+#[no_mangle]
+pub extern "C" fn pjshim_pj_live_tokens() -> usize {
+    guard(usize::MAX, || SESSIONS.live_tokens())
 }
 
 /// Renders a session's credentials (realm, scheme, user, kind; never the
@@ -386,33 +402,13 @@ pub unsafe extern "C" fn pjshim_pj_describe_session(
     size: usize,
 ) -> isize {
     guard(-1, || {
-        let mut t = table();
         // SAFETY: sess is a pjsip_auth_clt_sess (contract).
-        let Some(s) = (unsafe { t.session(sess) }) else {
+        let Ok(id) = (unsafe { own(sess) }) else {
             return -1;
         };
-        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-        let p = &s.client.prefs;
-        let mut out = format!(
-            "prefs initial_auth={} algorithm={}\n",
-            p.initial_auth as u8,
-            text(&p.algorithm)
-        );
-        for c in &s.client.creds {
-            let kind = match c.kind {
-                SecretKind::Password => "password".to_owned(),
-                SecretKind::Ha1 { algorithm } => format!("ha1-{algorithm:?}"),
-                SecretKind::Ha1Unsupported => "ha1-unsupported".to_owned(),
-                SecretKind::Aka => "aka".to_owned(),
-            };
-            out.push_str(&format!(
-                "cred realm={} scheme={} username={} kind={kind}\n",
-                text(&c.realm),
-                text(&c.scheme),
-                text(&c.username)
-            ));
-        }
-        drop(t);
+        let Ok(out) = SESSIONS.with_client(id, describe) else {
+            return -1;
+        };
         if buf.is_null() || size <= out.len() {
             return out.len() as isize;
         }
@@ -425,55 +421,28 @@ pub unsafe extern "C" fn pjshim_pj_describe_session(
     })
 }
 
-// ---- Not implemented in phase 1 (module doc): PJ_ENOTSUP, nothing touched.
-
-#[no_mangle]
-pub extern "C" fn pjshim_pj_clt_set_parent(_sess: *mut c_void, _parent: *mut c_void) -> Status {
-    PJ_ENOTSUP
-}
-
-#[no_mangle]
-pub extern "C" fn pjshim_pj_clt_init_req(_sess: *mut c_void, _tdata: *mut c_void) -> Status {
-    PJ_ENOTSUP
-}
-
-#[no_mangle]
-pub extern "C" fn pjshim_pj_clt_reinit_req(
-    _sess: *mut c_void,
-    _rdata: *const c_void,
-    _old_request: *mut c_void,
-    _new_request: *mut *mut c_void,
-) -> Status {
-    PJ_ENOTSUP
-}
-
-#[no_mangle]
-pub extern "C" fn pjshim_pj_clt_async_configure(
-    _sess: *mut c_void,
-    _setting: *const c_void,
-) -> Status {
-    PJ_ENOTSUP
-}
-
-#[no_mangle]
-pub extern "C" fn pjshim_pj_clt_async_send_req(
-    _sess: *mut c_void,
-    _token: *mut c_void,
-    _new_request: *mut c_void,
-) -> Status {
-    PJ_ENOTSUP
-}
-
-#[no_mangle]
-pub extern "C" fn pjshim_pj_clt_async_abandon(_sess: *mut c_void, _token: *mut c_void) -> Status {
-    PJ_ENOTSUP
-}
-
-#[no_mangle]
-pub extern "C" fn pjshim_pj_clt_async_impl_on_challenge(
-    _sess: *mut c_void,
-    _impl_token: *const c_void,
-    _param: *const c_void,
-) -> Status {
-    PJ_ENOTSUP
+/// The text of `pjshim_pj_describe_session`.
+fn describe(s: &mut ClientSession) -> String {
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    let p = &s.prefs;
+    let mut out = format!(
+        "prefs initial_auth={} algorithm={}\n",
+        p.initial_auth as u8,
+        text(&p.algorithm)
+    );
+    for c in &s.creds {
+        let kind = match c.kind {
+            SecretKind::Password => "password".to_owned(),
+            SecretKind::Ha1 { algorithm } => format!("ha1-{algorithm:?}"),
+            SecretKind::Ha1Unsupported => "ha1-unsupported".to_owned(),
+            SecretKind::Aka => "aka".to_owned(),
+        };
+        out.push_str(&format!(
+            "cred realm={} scheme={} username={} kind={kind}\n",
+            text(&c.realm),
+            text(&c.scheme),
+            text(&c.username)
+        ));
+    }
+    out
 }

@@ -379,6 +379,23 @@ impl<S: Copy, P> Sessions<S, P> {
         Ok(())
     }
 
+    /// Makes `child` act for itself again (PJSIP's set_parent with NULL).
+    /// `InvalidArg` when `child` is not open.
+    pub fn clear_parent(&self, child: SessionId) -> Result<()> {
+        let _serial = self.topology.lock();
+        let (c, _) = self.entry(child)?;
+        c.parent.store(0, Ordering::Release);
+        Ok(())
+    }
+
+    /// The value the front end attached to `id` itself at open (not its
+    /// parent's): lets a front end check that a handle it reads back from
+    /// memory belongs to that memory.
+    pub fn home(&self, id: SessionId) -> Result<usize> {
+        let (e, _) = self.entry(id)?;
+        Ok(e.home.load(Ordering::Relaxed))
+    }
+
     /// Runs `f` on the client state of the session acting for `id`, under
     /// that session's client lock (never held while the caller's callbacks run).
     pub fn with_client<R>(
@@ -647,6 +664,28 @@ impl<S: Copy, P> Sessions<S, P> {
             .ok_or(Error::InvalidArg)?;
         self.retire(acting.id, e, owner_gen, index, slot, generation);
         Ok(payload)
+    }
+
+    /// Consumes `token` on whichever session it is pending, returning that
+    /// session and the payload. For a front end whose callers may present a
+    /// token through an unrelated session (PJSIP's pjsua hands the
+    /// application its account's session with a token its regc issued).
+    /// Exactly once, as `claim`; an unknown, consumed, revoked or forged
+    /// token gets `InvalidArg`. The token must have reached the caller
+    /// after it was issued (through the callback, or any synchronisation).
+    pub fn claim_any(&self, token: Token) -> Result<(SessionId, P)> {
+        let (index, generation) =
+            handle::decode(token.raw(), self.slot_key).ok_or(Error::InvalidArg)?;
+        let slot = self.slots.get(index).ok_or(Error::InvalidArg)?;
+        if slot.pending_generation() != Some(generation) {
+            return Err(Error::InvalidArg);
+        }
+        // Written at issue under the owner's record lock, before the token
+        // was handed out; a stale value fails the claim's owner check.
+        let owner = SessionId(slot.listed_on.load(Ordering::Relaxed));
+        let (e, owner_gen) = self.entry(owner)?;
+        self.claim_on(owner, e, owner_gen, token)
+            .map(|p| (owner, p))
     }
 
     /// As `claim`, with the owner given exactly (no parent resolution).
