@@ -61,6 +61,9 @@ pub(crate) struct Slot<P> {
     /// Raw handle of the session the token is pending on; written before
     /// `Pending` is published.
     owner: AtomicUsize,
+    /// Raw handle of the session the token was issued through (the owner,
+    /// or a child acting through it); written with `owner`.
+    via: AtomicUsize,
     /// Present exactly while the slot is Pending or being claimed.
     payload: UnsafeCell<Option<P>>,
     /// List links of the owning session's record (Relaxed: only touched under
@@ -86,6 +89,7 @@ impl<P> Slot<P> {
         Slot {
             word: AtomicUsize::new(FREE),
             owner: AtomicUsize::new(0),
+            via: AtomicUsize::new(0),
             payload: UnsafeCell::new(None),
             next: AtomicUsize::new(NIL),
             prev: AtomicUsize::new(NIL),
@@ -98,13 +102,21 @@ impl<P> Slot<P> {
     ///
     /// The caller holds the slot: it took it off a free list, so the slot is
     /// Free and no other thread reaches its payload.
-    pub(crate) fn fill(&self, index: usize, owner: usize, payload: P, key: usize) -> Token {
+    pub(crate) fn fill(
+        &self,
+        index: usize,
+        owner: usize,
+        via: usize,
+        payload: P,
+        key: usize,
+    ) -> Token {
         let generation = self.word.load(Ordering::Relaxed) >> 2;
         debug_assert_eq!(self.word.load(Ordering::Relaxed) & STATE_MASK, FREE);
         // SAFETY: the caller holds the slot (see above), so this thread is the
         // only one touching the payload until the Release store below.
         self.payload.with_mut(|p| unsafe { *p = Some(payload) });
         self.owner.store(owner, Ordering::Relaxed);
+        self.via.store(via, Ordering::Relaxed);
         self.word
             .store(generation << 2 | PENDING, Ordering::Release);
         Token(handle::encode(index, generation, key))
@@ -135,6 +147,16 @@ impl<P> Slot<P> {
         self.payload.with_mut(|p| unsafe { (*p).take() })
     }
 
+    /// The owner and the issuing-through session of the token last
+    /// published here (meaningful after `pending_generation` saw it pending;
+    /// a stale value only makes a later `claim` fail).
+    pub(crate) fn parties(&self) -> (usize, usize) {
+        (
+            self.owner.load(Ordering::Relaxed),
+            self.via.load(Ordering::Relaxed),
+        )
+    }
+
     /// True when the slot is Free (a lane's issuer looks for one; Acquire, so
     /// that it sees the last claimer's take of the payload).
     pub(crate) fn is_free(&self) -> bool {
@@ -162,7 +184,7 @@ mod tests {
     #[test]
     fn a_slot_is_claimed_once_and_advances_its_generation() {
         let s = Slot::new();
-        let t = s.fill(3, 9, "p", 0);
+        let t = s.fill(3, 9, 9, "p", 0);
         let (i, g) = handle::decode(t.raw(), 0).unwrap();
         assert_eq!(i, 3);
         assert_eq!(s.pending_generation(), Some(g));
@@ -172,7 +194,7 @@ mod tests {
         assert_eq!(s.claim(g, 9), None, "claimed already");
         s.release(g);
         assert_eq!(s.pending_generation(), None);
-        let t2 = s.fill(3, 9, "q", 0);
+        let t2 = s.fill(3, 9, 9, "q", 0);
         assert_ne!(t, t2);
         assert_eq!(s.claim(g, 9), None, "stale token of the reused slot");
         assert_eq!(s.claim(g + 1, 9), Some("q"));

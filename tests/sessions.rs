@@ -369,3 +369,29 @@ fn lane_and_record_issuers_racing_consumers_and_close_end_each_token_once() {
         assert_eq!(t.live_tokens(), 0);
     }
 }
+
+/// Closing a child revokes the tokens issued through it (they are pending
+/// on its parent) and only those: a sibling's and the parent's own stay.
+#[test]
+fn closing_a_child_revokes_what_was_issued_through_it_and_nothing_else() {
+    let t = Table::new(16, 1 << 12);
+    let parent = open(&t);
+    let (a, b) = (open(&t), open(&t));
+    t.set_parent(a, parent).unwrap();
+    t.set_parent(b, parent).unwrap();
+    // Beyond the lane's few slots too, so both the lane and the list hold some.
+    let through_a: Vec<Token> = (0..10).map(|i| t.issue(a, i).unwrap().token).collect();
+    let through_b = t.issue(b, 100).unwrap().token;
+    let own = t.issue(parent, 200).unwrap().token;
+    assert_eq!(t.pending(parent), Ok(12));
+    let mut revoked = t.close(a).unwrap();
+    revoked.sort_unstable();
+    assert_eq!(revoked, (0..10).collect::<Vec<u64>>());
+    for tok in through_a {
+        assert_eq!(t.claim(parent, tok), Err(Error::InvalidArg));
+    }
+    assert_eq!(t.pending(parent), Ok(2));
+    assert_eq!(t.claim(b, through_b), Ok(100));
+    assert_eq!(t.claim(parent, own), Ok(200));
+    assert_eq!(t.live_tokens(), 0);
+}

@@ -138,6 +138,13 @@ pub unsafe extern "C" fn pjshim_pj_clt_async_impl_on_challenge(
 /// # Safety
 /// `sess` points to a `pjsip_auth_clt_sess`.
 unsafe fn claim(sess: *mut c_void, token: *mut c_void) -> Result<(Pending, *mut c_void)> {
+    // The token first, from our own memory: after pjsip_regc_destroy an
+    // application may still pass the freed regc's session along with the
+    // token its deinit revoked, and that must be refused without reading
+    // the session (stock PJSIP reads it there).
+    if !SESSIONS.is_pending(Token::from_raw(token as usize)) {
+        return Err(Error::InvalidArg);
+    }
     // SAFETY: contract.
     let id = unsafe { own(sess) }?;
     let acting = SESSIONS.acting(id)?;

@@ -73,6 +73,22 @@ pub struct Acting {
     pub home: usize,
 }
 
+/// The session an issue came through, when a parent acts for it: it must
+/// still be open when the token is published.
+#[derive(Clone, Copy)]
+struct Through<'a, S> {
+    id: SessionId,
+    via: Option<(&'a Entry<S>, usize)>,
+}
+
+impl<S> Through<'_, S> {
+    fn open(&self) -> bool {
+        self.via.map_or(true, |(e, g)| {
+            e.word.load(Ordering::Acquire) == g << 1 | LIVE
+        })
+    }
+}
+
 /// A token just issued.
 #[derive(Debug, Clone, Copy)]
 pub struct Issued<S> {
@@ -323,9 +339,15 @@ impl<S: Copy, P> Sessions<S, P> {
                 cur = next;
             }
             to_pool.append(&mut r.free);
-            self.revoke_lane(e, id, &mut revoked);
+            self.revoke_lane(e, id, None, &mut revoked);
         }
         self.slot_pool.give(to_pool);
+        // Tokens issued through this session while a parent acts for it are
+        // pending on the parent: they end now too, so that no token outlives
+        // the session (and the object owning it) it was issued through.
+        if let parent @ 1.. = e.parent.load(Ordering::Acquire) {
+            self.revoke_through(SessionId(parent), id, &mut revoked);
+        }
         {
             let mut c = e.client.lock();
             c.open = false;
@@ -335,6 +357,45 @@ impl<S: Copy, P> Sessions<S, P> {
         Ok(revoked)
     }
 
+    /// Revokes the tokens pending on `owner` that were issued through
+    /// `via`, which has just closed (its word changed before this takes
+    /// `owner`'s record lock, and issue checks that word under the same lock,
+    /// or in the lane's handshake). O(tokens pending on `owner`).
+    fn revoke_through(&self, owner: SessionId, via: SessionId, revoked: &mut Vec<P>) {
+        let Ok((e, generation)) = self.entry(owner) else {
+            return; // closed: its own close revoked everything pending on it
+        };
+        let mut spill = Vec::new();
+        {
+            let mut r = e.record.lock();
+            if check_open(r.open, r.generation, generation).is_err() {
+                return;
+            }
+            let mut cur = r.head;
+            while cur != NIL {
+                let slot = self.listed_slot(cur);
+                let next = slot.next.load(Ordering::Relaxed);
+                if let Some(g) = slot.pending_generation() {
+                    if slot.parties().1 == via.0 {
+                        if let Some(p) = slot.claim(g, owner.0) {
+                            self.unlink(&mut r, slot);
+                            slot.release(g);
+                            revoked.push(p);
+                            if r.free.len() < LOCAL_FREE_MAX {
+                                r.free.push(cur as u32);
+                            } else {
+                                spill.push(cur as u32);
+                            }
+                        }
+                    }
+                }
+                cur = next;
+            }
+            self.revoke_lane(e, owner, Some(via), revoked);
+        }
+        self.slot_pool.give(spill);
+    }
+
     /// The session acting for `id`: its parent when one is set, else itself.
     pub fn acting(&self, id: SessionId) -> Result<Acting> {
         self.acting_entry(id).map(|(acting, _, _)| acting)
@@ -342,17 +403,27 @@ impl<S: Copy, P> Sessions<S, P> {
 
     /// `acting`, with the acting session's entry and generation.
     fn acting_entry(&self, id: SessionId) -> Result<(Acting, &Entry<S>, usize)> {
+        self.resolve(id).map(|(acting, e, g, _)| (acting, e, g))
+    }
+
+    /// `acting_entry`, plus `id`'s own entry and generation when a parent
+    /// acts for it (what issue must check is still open).
+    #[allow(clippy::type_complexity)]
+    fn resolve(
+        &self,
+        id: SessionId,
+    ) -> Result<(Acting, &Entry<S>, usize, Option<(&Entry<S>, usize)>)> {
         let (e, generation) = self.entry(id)?;
-        let (id, e, generation) = match e.parent.load(Ordering::Acquire) {
-            0 => (id, e, generation),
+        let (acting, ae, ag, via) = match e.parent.load(Ordering::Acquire) {
+            0 => (id, e, generation, None),
             parent => {
                 let parent = SessionId(parent);
                 let (p, g) = self.entry(parent)?;
-                (parent, p, g)
+                (parent, p, g, Some((e, generation)))
             }
         };
-        let home = e.home.load(Ordering::Relaxed);
-        Ok((Acting { id, home }, e, generation))
+        let home = ae.home.load(Ordering::Relaxed);
+        Ok((Acting { id: acting, home }, ae, ag, via))
     }
 
     /// Makes `child` act through `parent`. Refused (`InvalidArg`) when either
@@ -427,17 +498,18 @@ impl<S: Copy, P> Sessions<S, P> {
     /// slot is free and its copy of the setting is current); every other
     /// issue takes the session's record lock.
     pub fn issue(&self, id: SessionId, payload: P) -> Result<Issued<S>> {
-        let (acting, e, generation) = self.acting_entry(id)?;
+        let (acting, e, generation, via) = self.resolve(id)?;
+        let through = Through { id, via };
         let me = thread_token();
         let payload = if me != 0 && e.lane.thread.load(Ordering::Relaxed) == me {
-            match self.issue_in_lane(acting, e, generation, payload) {
+            match self.issue_in_lane(acting, e, generation, through, payload) {
                 Ok(issued) => return issued,
                 Err(payload) => payload,
             }
         } else {
             payload
         };
-        self.issue_locked(acting, e, generation, payload, me)
+        self.issue_locked(acting, e, generation, through, payload, me)
     }
 
     /// The lane's issue step, by the lane's own thread. Gives the payload
@@ -448,6 +520,7 @@ impl<S: Copy, P> Sessions<S, P> {
         acting: Acting,
         e: &Entry<S>,
         generation: usize,
+        through: Through<'_, S>,
         payload: P,
     ) -> std::result::Result<Result<Issued<S>>, P> {
         let lane = &e.lane;
@@ -467,7 +540,7 @@ impl<S: Copy, P> Sessions<S, P> {
                 lane.busy.store(0, Ordering::Release);
                 r
             };
-            if e.word.load(Ordering::Acquire) != generation << 1 | LIVE {
+            if e.word.load(Ordering::Acquire) != generation << 1 | LIVE || !through.open() {
                 return Ok(finish(Err(Error::InvalidArg)));
             }
             let Some(setting) = own.setting else {
@@ -478,7 +551,7 @@ impl<S: Copy, P> Sessions<S, P> {
                 let index = lane.slots[at].load(Ordering::Relaxed);
                 let slot = self.listed_slot(index);
                 if slot.is_free() {
-                    let token = slot.fill(index, acting.id.0, payload, self.slot_key);
+                    let token = slot.fill(index, acting.id.0, through.id.0, payload, self.slot_key);
                     // Last in, first out: in a steady cycle the slot just
                     // claimed is the one issued next.
                     own.next = at;
@@ -502,11 +575,17 @@ impl<S: Copy, P> Sessions<S, P> {
         acting: Acting,
         e: &Entry<S>,
         generation: usize,
+        through: Through<'_, S>,
         payload: P,
         me: usize,
     ) -> Result<Issued<S>> {
         let mut r = e.record.lock();
         check_open(r.open, r.generation, generation)?;
+        // Under the acting record's lock, which a closing child takes before
+        // it revokes its tokens here: see `close`.
+        if !through.open() {
+            return Err(Error::InvalidArg);
+        }
         if me != 0 && e.lane.thread.load(Ordering::Relaxed) == 0 {
             self.adopt_lane(e, me);
         }
@@ -531,7 +610,7 @@ impl<S: Copy, P> Sessions<S, P> {
                 None
             });
             if let Some((index, slot, setting)) = from_lane {
-                let token = slot.fill(index, acting.id.0, payload, self.slot_key);
+                let token = slot.fill(index, acting.id.0, through.id.0, payload, self.slot_key);
                 return Ok(Issued {
                     token,
                     setting,
@@ -545,7 +624,7 @@ impl<S: Copy, P> Sessions<S, P> {
         }
         let index = r.free.pop().ok_or(Error::Bug)? as usize;
         let slot = self.slots.get_or_init(index, Slot::new);
-        let token = slot.fill(index, acting.id.0, payload, self.slot_key);
+        let token = slot.fill(index, acting.id.0, through.id.0, payload, self.slot_key);
         slot.prev.store(NIL, Ordering::Relaxed);
         slot.next.store(r.head, Ordering::Relaxed);
         if r.head != NIL {
@@ -599,7 +678,15 @@ impl<S: Copy, P> Sessions<S, P> {
     /// Close's part for the lane (record lock held, the session's word
     /// already changed): waits out an issue in progress, then claims every
     /// token pending in the lane into `revoked`.
-    fn revoke_lane(&self, e: &Entry<S>, id: SessionId, revoked: &mut Vec<P>) {
+    /// With `only_via`, only the tokens issued through that session (a child
+    /// closing) are revoked.
+    fn revoke_lane(
+        &self,
+        e: &Entry<S>,
+        id: SessionId,
+        only_via: Option<SessionId>,
+        revoked: &mut Vec<P>,
+    ) {
         let issuer = e.lane.thread.load(Ordering::Relaxed);
         if issuer == 0 {
             return;
@@ -615,6 +702,9 @@ impl<S: Copy, P> Sessions<S, P> {
             let slot = self.listed_slot(at.load(Ordering::Relaxed));
             loop {
                 if let Some(g) = slot.pending_generation() {
+                    if only_via.is_some_and(|v| slot.parties().1 != v.0) {
+                        break;
+                    }
                     if let Some(p) = slot.claim(g, id.0) {
                         slot.release(g);
                         revoked.push(p);
@@ -666,6 +756,18 @@ impl<S: Copy, P> Sessions<S, P> {
         Ok(payload)
     }
 
+    /// True while `token` is pending (a snapshot: it may end right after).
+    /// Reads only the table's own memory, so a front end can refuse a dead
+    /// token before it reads anything the caller passed with it.
+    pub fn is_pending(&self, token: Token) -> bool {
+        handle::decode(token.raw(), self.slot_key)
+            .and_then(|(index, generation)| {
+                let slot = self.slots.get(index)?;
+                Some(slot.pending_generation() == Some(generation))
+            })
+            .unwrap_or(false)
+    }
+
     /// Consumes `token` on whichever session it is pending, returning that
     /// session and the payload. For a front end whose callers may present a
     /// token through an unrelated session (PJSIP's pjsua hands the
@@ -680,9 +782,14 @@ impl<S: Copy, P> Sessions<S, P> {
         if slot.pending_generation() != Some(generation) {
             return Err(Error::InvalidArg);
         }
-        // Written at issue under the owner's record lock, before the token
-        // was handed out; a stale value fails the claim's owner check.
-        let owner = SessionId(slot.listed_on.load(Ordering::Relaxed));
+        // Written before the token was published; a stale value fails the
+        // claim's owner check.
+        let owner = SessionId(slot.parties().0);
+        if slot.in_lane.load(Ordering::Relaxed) != 0 {
+            let p = slot.claim(generation, owner.0).ok_or(Error::InvalidArg)?;
+            slot.release(generation);
+            return Ok((owner, p));
+        }
         let (e, owner_gen) = self.entry(owner)?;
         self.claim_on(owner, e, owner_gen, token)
             .map(|p| (owner, p))
@@ -940,6 +1047,45 @@ mod loom_tests {
             assert_eq!(t.claim(owner, next), Ok(2));
             assert_eq!(t.live_tokens(), 0);
             assert!(t.close(owner).unwrap().is_empty());
+        });
+    }
+
+    /// Issue through a child races the child's own close (the parent stays
+    /// open): a token issued through the child is revoked by that close, or
+    /// the issue fails; the parent is left with nothing pending. Twice: the
+    /// second issue of the thread goes through the parent's lane.
+    #[test]
+    fn issue_through_child_races_child_close() {
+        loom::model(|| {
+            let t = table();
+            let parent = open(&t);
+            let child = t.open(ClientSession::default(), 0).unwrap();
+            t.set_parent(child, parent).unwrap();
+            let t2 = t.clone();
+            let issuer = thread::spawn(move || {
+                let mut kept = Vec::new();
+                for p in [7, 8] {
+                    match t2.issue(child, p) {
+                        Ok(i) => kept.push((p, i.token)),
+                        Err(_) => break,
+                    }
+                }
+                kept
+            });
+            let mut revoked = t.close(child).unwrap();
+            let kept = issuer.join().unwrap();
+            revoked.sort_unstable();
+            let issued: Vec<u32> = kept.iter().map(|k| k.0).collect();
+            assert_eq!(
+                revoked, issued,
+                "every token through the child revoked once"
+            );
+            for (_, tok) in kept {
+                assert_eq!(t.claim(parent, tok), Err(Error::InvalidArg));
+            }
+            assert_eq!(t.pending(parent), Ok(0));
+            assert!(t.close(parent).unwrap().is_empty());
+            assert_eq!(t.live_tokens(), 0);
         });
     }
 
