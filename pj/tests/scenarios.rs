@@ -42,6 +42,20 @@ fn assert_set_up(what: &str, o: &Outcome) {
     }
 }
 
+/// Every line of a race run: 0 double consumptions, none lost, the group
+/// lock balanced, all rounds run.
+fn assert_exactly_once(who: &str, o: &Outcome, rounds: &str) {
+    assert!(o.success(), "{who}:\n{}", o.dump());
+    let lines = o.lines("RACE");
+    assert_eq!(lines.len(), 4, "{who}:\n{}", o.dump());
+    for line in lines {
+        for key in ["double", "double_ok", "lost", "unbalanced"] {
+            assert_eq!(field(line, key), "0", "{who}, {key}: {line}");
+        }
+        assert_eq!(field(line, "rounds"), rounds, "{who}: {line}");
+    }
+}
+
 #[test]
 fn race_one_token_consumed_exactly_once_by_many_threads() {
     let Some(pj) = common::pjproject("scenario_race") else {
@@ -51,13 +65,13 @@ fn race_one_token_consumed_exactly_once_by_many_threads() {
     let dir = common::scratch("scenario_race");
     let built = scenario::build(&pj, &dir, "race");
     let rounds = std::env::var("PJSHIM_RACE_ROUNDS").unwrap_or_else(|_| "5000".into());
-    let run = |exe: &std::path::Path| {
+    let run = |exe: &std::path::Path, args: &[&str]| {
         let mut cmd = Command::new(exe);
-        cmd.env("PJSHIM_RACE_ROUNDS", &rounds);
+        cmd.args(args).env("PJSHIM_RACE_ROUNDS", &rounds);
         run_bounded(cmd, Duration::from_secs(120))
     };
 
-    let stock = run(&built.stock);
+    let stock = run(&built.stock, &[]);
     assert!(
         stock.success() && stock.lines("RACE").len() == 4,
         "the stock run must complete (it is the harness's control):\n{}",
@@ -70,20 +84,25 @@ fn race_one_token_consumed_exactly_once_by_many_threads() {
     for line in stock.lines("RACE") {
         report(&dir, &format!("stock PJSIP: {line}"));
     }
-
-    let ours = run(&built.ours);
-    assert_set_up("race", &ours);
-    assert!(ours.success(), "{}", ours.dump());
-    let lines = ours.lines("RACE");
-    assert_eq!(lines.len(), 4, "{}", ours.dump());
-    for line in &lines {
-        report(&dir, &format!("drop-in:     {line}"));
+    // The control: with a parent, stock PJSIP serializes every call under
+    // the parent's mutex, so a harness that counts right sees 0 there.
+    let control = run(&built.stock, &["--parent"]);
+    for line in control.lines("RACE") {
+        report(&dir, &format!("stock PJSIP: {line}"));
     }
-    for line in lines {
-        for key in ["double", "double_ok", "lost", "unbalanced"] {
-            assert_eq!(field(line, key), "0", "drop-in, {key}: {line}");
+    assert_exactly_once(
+        "stock PJSIP with a parent (the harness's control)",
+        &control,
+        &rounds,
+    );
+
+    for args in [&[][..], &["--parent"][..]] {
+        let ours = run(&built.ours, args);
+        assert_set_up("race", &ours);
+        for line in ours.lines("RACE") {
+            report(&dir, &format!("drop-in:     {line}"));
         }
-        assert_eq!(field(line, "rounds"), rounds, "{line}");
+        assert_exactly_once("drop-in", &ours, &rounds);
     }
 }
 
@@ -136,6 +155,27 @@ fn valgrind_summary(o: &Outcome) -> String {
     format!("{invalid} invalid reads, {writes} invalid writes (first at {first}); {assert}")
 }
 
+/// The control's figures (the regc kept): PJSIP's behaviour, which ours
+/// keeps: send_req sends the retry (counted at the registrar), the other
+/// call is refused, the first transaction ends.
+fn assert_control(who: &str, order: &str, o: &Outcome) {
+    assert!(o.success(), "{who}, {order}:\n{}", o.dump());
+    let lines = o.lines("UAF");
+    assert_eq!(lines.len(), 1, "{who}, {order}:\n{}", o.dump());
+    let line = lines[0];
+    let registers: u32 = field(line, "registers").parse().unwrap();
+    if order == "send-first" {
+        assert_eq!(field(line, "send_req"), PJ_SUCCESS, "{who}: {line}");
+        assert_eq!(field(line, "abandon"), PJ_EINVAL, "{who}: {line}");
+        assert!(registers >= 2, "{who}: the retry was not counted: {line}");
+    } else {
+        assert_eq!(field(line, "abandon"), PJ_SUCCESS, "{who}: {line}");
+        assert_eq!(field(line, "send_req"), PJ_EINVAL, "{who}: {line}");
+        assert_eq!(registers, 1, "{who}: {line}");
+    }
+    assert_eq!(field(line, "tsx_destroyed"), "1", "{who}: {line}");
+}
+
 #[test]
 fn regc_token_used_after_regc_destroy_is_refused_in_both_orders() {
     let Some(pj) = common::pjproject("scenario_regc_uaf") else {
@@ -145,9 +185,11 @@ fn regc_token_used_after_regc_destroy_is_refused_in_both_orders() {
     let dir = common::scratch("scenario_regc_uaf");
     let built = scenario::build(&pj, &dir, "regc_uaf");
     let limit = Duration::from_secs(90);
+    let orders = ["send-first", "abandon-first"];
 
-    // Stock first, both orders, so that its report is complete whatever ours does.
-    for order in ["send-first", "abandon-first"] {
+    // Stock first, both orders, so that its report is complete whatever
+    // ours does.
+    for order in orders {
         let (cmd, vg) = under_valgrind(&built.stock, &[order]);
         let stock = run_bounded(cmd, limit);
         assert!(
@@ -170,7 +212,28 @@ fn regc_token_used_after_regc_destroy_is_refused_in_both_orders() {
             &format!("stock PJSIP, {order}: {}; {line}; {memory}", stock.ending()),
         );
     }
-    for order in ["send-first", "abandon-first"] {
+    // The control, with stock PJSIP: the same steps with the regc alive
+    // show that a REGISTER sent with the token is counted.
+    for order in orders {
+        let mut cmd = Command::new(&built.stock);
+        cmd.args([order, "--keep-regc"]);
+        let control = run_bounded(cmd, limit);
+        report(
+            &dir,
+            &format!(
+                "stock PJSIP, {order}, regc kept (control): {}; {}",
+                control.ending(),
+                control
+                    .lines("UAF")
+                    .first()
+                    .copied()
+                    .unwrap_or("(no result line)")
+            ),
+        );
+        assert_control("stock PJSIP (the harness's control)", order, &control);
+    }
+
+    for order in orders {
         let (cmd, vg) = under_valgrind(&built.ours, &[order]);
         let ours = run_bounded(cmd, limit);
         assert_set_up(order, &ours);
@@ -201,6 +264,39 @@ fn regc_token_used_after_regc_destroy_is_refused_in_both_orders() {
         assert_eq!(field(line, "tsx_destroyed"), "1", "{order}: {line}");
         assert!(ours.stdout.ends_with("done\n"), "{}", ours.dump());
     }
+    // With the regc alive, ours behaves as PJSIP does.
+    for order in orders {
+        let mut cmd = Command::new(&built.ours);
+        cmd.args([order, "--keep-regc"]);
+        let ours = run_bounded(cmd, limit);
+        assert_set_up(order, &ours);
+        assert_control("drop-in, regc kept", order, &ours);
+    }
+}
+
+/// A parent-scenario run that returned with what the inner call must give.
+fn assert_returned(who: &str, mode: &str, o: &Outcome, limit: Duration) {
+    assert!(
+        !o.timed_out(),
+        "{who}, {mode}: deadlock: no exit within {limit:?} after entering the callback:\n{}",
+        o.dump()
+    );
+    assert!(o.success(), "{who}, {mode}:\n{}", o.dump());
+    let lines = o.lines("PARENT");
+    assert_eq!(lines.len(), 1, "{who}:\n{}", o.dump());
+    let line = lines[0];
+    assert_eq!(field(line, "on_challenge"), PJ_SUCCESS, "{who}: {line}");
+    assert_eq!(field(line, "inner"), PJ_SUCCESS, "{who}: {line}");
+    assert_eq!(field(line, "balanced"), "1", "{who}: {line}");
+    if mode == "send" {
+        assert_eq!(field(line, "sends"), "1", "{who}: {line}");
+        assert_eq!(field(line, "abandons"), "0", "{who}: {line}");
+    } else {
+        assert_eq!(field(line, "authorization"), "1", "{who}: {line}");
+        assert_eq!(field(line, "abandon"), PJ_SUCCESS, "{who}: {line}");
+        assert_eq!(field(line, "sends"), "0", "{who}: {line}");
+        assert_eq!(field(line, "abandons"), "1", "{who}: {line}");
+    }
 }
 
 #[test]
@@ -213,12 +309,20 @@ fn child_session_called_inside_its_callback_does_not_deadlock() {
     let built = scenario::build(&pj, &dir, "parent");
     // Ample for a program that takes milliseconds; a hang is a deadlock.
     let limit = Duration::from_secs(10);
+    let run = |exe: &std::path::Path, args: &[&str]| {
+        let mut cmd = Command::new(exe);
+        cmd.args(args);
+        run_bounded(cmd, limit)
+    };
+    let modes = ["send", "reinit"];
 
-    // Stock first, both modes, so that its report is complete whatever ours does.
-    for mode in ["send", "reinit"] {
+    // Stock first, both modes, so that its report is complete whatever ours
+    // does.
+    for mode in modes {
+        // Stock hangs here: 5 s say so as well as 10.
         let mut cmd = Command::new(&built.stock);
         cmd.arg(mode);
-        let stock = run_bounded(cmd, limit);
+        let stock = run_bounded(cmd, Duration::from_secs(5));
         assert!(
             stock.stdout.contains("entered callback"),
             "the stock run must reach the callback (harness control):\n{}",
@@ -233,11 +337,19 @@ fn child_session_called_inside_its_callback_does_not_deadlock() {
             &dir,
             &format!("stock PJSIP, {mode}: {}; {line}", stock.ending()),
         );
+        // The control: without a parent stock PJSIP takes no lock, returns,
+        // and gives what the checks below expect of ours.
+        let control = run(&built.stock, &[mode, "--no-parent"]);
+        assert_returned(
+            "stock PJSIP without a parent (the harness's control)",
+            mode,
+            &control,
+            limit,
+        );
     }
-    for mode in ["send", "reinit"] {
-        let mut cmd = Command::new(&built.ours);
-        cmd.arg(mode);
-        let ours = run_bounded(cmd, limit);
+
+    for mode in modes {
+        let ours = run(&built.ours, &[mode]);
         assert_set_up(mode, &ours);
         report(
             &dir,
@@ -250,26 +362,8 @@ fn child_session_called_inside_its_callback_does_not_deadlock() {
                     .unwrap_or("(no result line)")
             ),
         );
-        assert!(
-            !ours.timed_out(),
-            "{mode}: deadlock: no exit within {limit:?} after entering the callback:\n{}",
-            ours.dump()
-        );
-        assert!(ours.success(), "{mode}:\n{}", ours.dump());
-        let lines = ours.lines("PARENT");
-        assert_eq!(lines.len(), 1, "{}", ours.dump());
-        let line = lines[0];
-        assert_eq!(field(line, "on_challenge"), PJ_SUCCESS, "{mode}: {line}");
-        assert_eq!(field(line, "inner"), PJ_SUCCESS, "{mode}: {line}");
-        assert_eq!(field(line, "balanced"), "1", "{mode}: {line}");
-        if mode == "send" {
-            assert_eq!(field(line, "sends"), "1", "{line}");
-            assert_eq!(field(line, "abandons"), "0", "{line}");
-        } else {
-            assert_eq!(field(line, "authorization"), "1", "{line}");
-            assert_eq!(field(line, "abandon"), PJ_SUCCESS, "{line}");
-            assert_eq!(field(line, "sends"), "0", "{line}");
-            assert_eq!(field(line, "abandons"), "1", "{line}");
-        }
+        assert_returned("drop-in", mode, &ours, limit);
+        let ours = run(&built.ours, &[mode, "--no-parent"]);
+        assert_returned("drop-in without a parent", mode, &ours, limit);
     }
 }

@@ -9,6 +9,8 @@
  *   scenario_parent send     async_send_req(B, token, request)
  *   scenario_parent reinit   reinit_req(B, 401, request), then
  *                            async_abandon(B, token)
+ *   ... --no-parent          the same without set_parent: the harness's
+ *                            control (stock PJSIP takes no lock then)
  *
  * It prints "entered callback" before the inner calls (a harness that sees
  * it and then nothing knows where the program hangs), then one line "PARENT
@@ -61,8 +63,10 @@ int main(int argc, char **argv)
     int baseline;
     pj_status_t st;
 
-    if (argc != 2 || (strcmp(argv[1], "send") != 0 && strcmp(argv[1], "reinit") != 0)) {
-        printf("usage: %s send|reinit\n", argv[0]);
+    int with_parent = !(argc == 3 && strcmp(argv[2], "--no-parent") == 0);
+    if (argc < 2 || argc > 3 || (argc == 3 && with_parent) ||
+        (strcmp(argv[1], "send") != 0 && strcmp(argv[1], "reinit") != 0)) {
+        printf("usage: %s send|reinit [--no-parent]\n", argv[0]);
         return 64;
     }
     reinit_mode = strcmp(argv[1], "reinit") == 0;
@@ -73,7 +77,7 @@ int main(int argc, char **argv)
         sc_setup_failed("pjsip_auth_clt_init", st);
     if ((st = sc_set_alice(&a)) != PJ_SUCCESS || (st = sc_set_alice(&b)) != PJ_SUCCESS)
         sc_setup_failed("pjsip_auth_clt_set_credentials", st);
-    if ((st = pjsip_auth_clt_set_parent(&b, &a)) != PJ_SUCCESS)
+    if (with_parent && (st = pjsip_auth_clt_set_parent(&b, &a)) != PJ_SUCCESS)
         sc_setup_failed("pjsip_auth_clt_set_parent", st);
     pj_bzero(&opt, sizeof(opt));
     opt.cb = &call_child;
@@ -94,9 +98,9 @@ int main(int argc, char **argv)
     param.rdata = challenge;
 
     st = pjsip_auth_clt_async_impl_on_challenge(&b, &tok, &param);
-    printf("PARENT mode=%s on_challenge=%d inner=%d abandon=%d sends=%d abandons=%d "
+    printf("PARENT parent=%d mode=%s on_challenge=%d inner=%d abandon=%d sends=%d abandons=%d "
            "balanced=%d authorization=%d\n",
-           argv[1], st, inner, inner_abandon, atomic_load(&mod.sends),
+           with_parent, argv[1], st, inner, inner_abandon, atomic_load(&mod.sends),
            atomic_load(&mod.abandons), pj_grp_lock_get_ref(grp) == baseline,
            has_authorization);
     fflush(stdout);

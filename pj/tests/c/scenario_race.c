@@ -18,20 +18,25 @@
  * and exits 0 whatever they are (the harness judges them), 2 when the
  * scenario cannot be set up.
  *
- *   scenario_race [N...]      default 2 4 8 16
- *   PJSHIM_RACE_ROUNDS        rounds per N (default 5000) */
+ *   scenario_race [--parent] [N...]   N default 2 4 8 16
+ *   PJSHIM_RACE_ROUNDS                rounds per N (default 5000)
+ *
+ * --parent: the session gets a parent (pjsip_auth_clt_set_parent) and is
+ * used as a child. Stock PJSIP then serializes every call under the
+ * parent's mutex: the harness's control, where a correct count is 0. */
 #include "scenario.h"
 
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define MAX_THREADS 64
 /* References held besides the token's, so that a stock run releasing the
  * token's reference several times never destroys the lock. */
 #define SPARE_REFS (MAX_THREADS + 8)
 
-static pjsip_auth_clt_sess sess;
+static pjsip_auth_clt_sess parent, sess;
 static pjsip_tx_data *tdata;
 static sc_kept kept;
 static sc_module mod;
@@ -97,7 +102,9 @@ int main(int argc, char **argv)
     pjsip_auth_clt_async_setting opt;
     pjsip_auth_clt_async_on_chal_param param;
     pjsip_auth_clt_async_impl_token tok;
-    int nns = argc > 1 ? argc - 1 : 4, baseline, i;
+    int with_parent = argc > 1 && strcmp(argv[1], "--parent") == 0;
+    int first_n = 1 + with_parent;
+    int nns = argc > first_n ? argc - first_n : 4, baseline, i;
     pj_status_t st;
 
     sc_init("scenario-race", 1024 * 1024);
@@ -106,6 +113,12 @@ int main(int argc, char **argv)
         sc_setup_failed("pjsip_auth_clt_init", st);
     if ((st = sc_set_alice(&sess)) != PJ_SUCCESS)
         sc_setup_failed("pjsip_auth_clt_set_credentials", st);
+    if (with_parent) {
+        if ((st = pjsip_auth_clt_init(&parent, sc_endpt, pool, 0)) != PJ_SUCCESS)
+            sc_setup_failed("pjsip_auth_clt_init (parent)", st);
+        if ((st = pjsip_auth_clt_set_parent(&sess, &parent)) != PJ_SUCCESS)
+            sc_setup_failed("pjsip_auth_clt_set_parent", st);
+    }
     pj_bzero(&opt, sizeof(opt));
     opt.cb = &sc_keep_token;
     opt.user_data = &kept;
@@ -124,7 +137,7 @@ int main(int argc, char **argv)
     baseline = pj_grp_lock_get_ref(grp);
 
     for (int k = 0; k < nns; k++) {
-        int n = argc > 1 ? atoi(argv[k + 1]) : default_ns[k];
+        int n = argc > first_n ? atoi(argv[k + first_n]) : default_ns[k];
         long doubles = 0, double_ok = 0, lost = 0, unbalanced = 0, r;
         worker ws[MAX_THREADS];
         if (n < 1 || n > MAX_THREADS) {
@@ -177,13 +190,16 @@ int main(int argc, char **argv)
             pj_thread_join(ws[i].thread);
             pj_thread_destroy(ws[i].thread);
         }
-        printf("RACE n=%d rounds=%ld double=%ld double_ok=%ld lost=%ld unbalanced=%ld\n", n,
-               rounds, doubles, double_ok, lost, unbalanced);
+        printf("RACE parent=%d n=%d rounds=%ld double=%ld double_ok=%ld lost=%ld "
+               "unbalanced=%ld\n",
+               with_parent, n, rounds, doubles, double_ok, lost, unbalanced);
         fflush(stdout);
     }
 
     pjsip_tx_data_dec_ref(tdata);
     pjsip_auth_clt_deinit(&sess);
+    if (with_parent)
+        pjsip_auth_clt_deinit(&parent);
     for (i = 0; i < SPARE_REFS; i++)
         pj_grp_lock_dec_ref(grp);
     pj_pool_release(pool);

@@ -5,12 +5,17 @@
  * A real pjsip_regc registers over UDP to a tiny registrar in this process
  * (a plain socket on 127.0.0.1 that answers every REGISTER with a 401 and
  * counts them). Async is configured on the regc's own session
- * (pjsip_regc_get_auth_sess); the callback keeps the token and a reference
- * to the challenged request, and watches the transaction's group lock for
- * its destruction. Then pjsip_regc_destroy, then the token is used:
+ * (pjsip_regc_get_auth_sess); the callback builds the authenticated
+ * request with pjsip_auth_clt_reinit_req (the rdata lives only during the
+ * callback; PJSIP's own auth_async_test does the same), keeps it and the
+ * token for later, and watches the transaction's group lock for its
+ * destruction. Then pjsip_regc_destroy, then the token is used:
  *
  *   scenario_regc_uaf send-first      send_req, then abandon
  *   scenario_regc_uaf abandon-first   abandon, then send_req
+ *   ... --keep-regc                   the same without destroying the regc
+ *                                     first: the harness's control (a send
+ *                                     that goes out is counted)
  *
  * It prints one line "UAF order=... send_req=S abandon=A registers=R
  * tsx_destroyed=D regc_callbacks=C" (statuses as numbers; R counts the
@@ -118,7 +123,7 @@ static void pump(int ms, const atomic_int *until)
 
 static pj_pool_t *app_pool;
 static sc_kept kept;
-static pjsip_tx_data *kept_request; /* the challenged request, kept for later */
+static pjsip_tx_data *kept_request; /* the authenticated retry, kept for later */
 static atomic_int tsx_destroyed;
 static atomic_int regc_callbacks;
 
@@ -132,11 +137,17 @@ static pj_bool_t defer_challenge(pjsip_auth_clt_sess *sess, void *token,
                                  const pjsip_auth_clt_async_on_chal_param *param)
 {
     pjsip_transaction *tsx = pjsip_rdata_get_tsx((pjsip_rx_data *)param->rdata);
+    pj_status_t st;
+    /* Later challenges (the control's retry is challenged again): PJSIP's
+     * synchronous path. */
+    if (atomic_load(&kept.calls) > 0)
+        return PJ_FALSE;
     if (tsx == NULL)
         sc_setup_failed("no transaction on the 401", PJ_EBUG);
     pj_grp_lock_add_handler(tsx->grp_lock, app_pool, NULL, &on_tsx_lock_destroyed);
-    pjsip_tx_data_add_ref(param->tdata);
-    kept_request = param->tdata;
+    st = pjsip_auth_clt_reinit_req(sess, param->rdata, param->tdata, &kept_request);
+    if (st != PJ_SUCCESS)
+        sc_setup_failed("pjsip_auth_clt_reinit_req in the callback", st);
     return sc_keep_token(sess, token, param);
 }
 
@@ -149,6 +160,7 @@ static void on_regc(struct pjsip_regc_cbparam *param)
 int main(int argc, char **argv)
 {
     int send_first = argc > 1 && strcmp(argv[1], "send-first") == 0;
+    int keep_regc = argc == 3 && strcmp(argv[2], "--keep-regc") == 0;
     char srv[64], contact_buf[80];
     pj_str_t srv_uri, aor = pj_str("<sip:alice@example.test>"), contact;
     pj_sockaddr_in bind_addr;
@@ -161,8 +173,9 @@ int main(int argc, char **argv)
     pj_status_t st, st_send, st_abandon;
     void *token;
 
-    if (argc != 2 || (!send_first && strcmp(argv[1], "abandon-first") != 0)) {
-        printf("usage: %s send-first|abandon-first\n", argv[0]);
+    if (argc < 2 || argc > 3 || (argc == 3 && !keep_regc) ||
+        (!send_first && strcmp(argv[1], "abandon-first") != 0)) {
+        printf("usage: %s send-first|abandon-first [--keep-regc]\n", argv[0]);
         return 64;
     }
     /* No pool cache: a released pool is freed at once, so that a later
@@ -214,9 +227,13 @@ int main(int argc, char **argv)
     pump(20, NULL);
 
     /* The application destroys the regc while the token is deferred. */
-    if ((st = pjsip_regc_destroy(regc)) != PJ_SUCCESS)
-        sc_setup_failed("pjsip_regc_destroy", st);
-    printf("regc destroyed, token deferred\n");
+    if (!keep_regc) {
+        if ((st = pjsip_regc_destroy(regc)) != PJ_SUCCESS)
+            sc_setup_failed("pjsip_regc_destroy", st);
+        printf("regc destroyed, token deferred\n");
+    } else {
+        printf("regc kept, token deferred\n");
+    }
     fflush(stdout);
 
     if (send_first) {
@@ -229,15 +246,17 @@ int main(int argc, char **argv)
     /* Long enough for a REGISTER to arrive and the transaction to end. */
     pump(400, NULL);
     pump(3000, &tsx_destroyed);
-    printf("UAF order=%s send_req=%d abandon=%d registers=%d tsx_destroyed=%d "
+    printf("UAF regc=%s order=%s send_req=%d abandon=%d registers=%d tsx_destroyed=%d "
            "regc_callbacks=%d\n",
-           argv[1], st_send, st_abandon, registers, atomic_load(&tsx_destroyed),
+           keep_regc ? "kept" : "destroyed", argv[1], st_send, st_abandon, registers, atomic_load(&tsx_destroyed),
            atomic_load(&regc_callbacks));
     fflush(stdout);
 
     /* The refused send left the request with us. */
     if (st_send != PJ_SUCCESS)
         pjsip_tx_data_dec_ref(kept_request);
+    if (keep_regc && (st = pjsip_regc_destroy(regc)) != PJ_SUCCESS)
+        printf("pjsip_regc_destroy at the end: %d\n", st);
     pjsip_transport_shutdown(tp);
     pump(50, NULL);
     close(reg_sock);
