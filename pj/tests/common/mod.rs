@@ -9,6 +9,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+pub mod scenario;
+
 /// The pjproject build.rs compiled the glue against.
 pub struct Pjproject {
     pub cflags: Vec<&'static str>,
