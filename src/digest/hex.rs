@@ -60,13 +60,16 @@ impl Hex {
             buf: [0; MAX_HEX_LEN],
             len: text.len() as u8,
         };
+        // Checked and lowercased in one pass without early exit (it
+        // vectorises); digits are unchanged by `| 0x20`, letters lowered.
+        let mut ok = true;
         for (dst, &c) in h.buf.iter_mut().zip(text) {
-            if !c.is_ascii_hexdigit() {
-                return None;
-            }
-            *dst = c.to_ascii_lowercase();
+            let digit = c.wrapping_sub(b'0') < 10;
+            let lower = c | 0x20;
+            ok &= digit | (lower.wrapping_sub(b'a') < 6);
+            *dst = if digit { c } else { lower };
         }
-        Some(h)
+        ok.then_some(h)
     }
 
     /// The hex text.
