@@ -74,11 +74,7 @@ fn ffi_response_with(alg_type: i32, password: &[u8], uri: &[u8]) -> i32 {
     let mut result = pj_str_t::borrowing(&buf);
     result.ptr = buf.as_mut_ptr().cast();
     let (nonce, nc, cnonce, qop) = (s(NONCE), s(b"00000001"), s(CNONCE), s(b"auth"));
-    let (uri, realm, method) = (
-        s(uri),
-        s(b"http-auth@example.org"),
-        s(b"REGISTER"),
-    );
+    let (uri, realm, method) = (s(uri), s(b"http-auth@example.org"), s(b"REGISTER"));
     // SAFETY: every pointer refers to a live local; buf holds 64 bytes.
     unsafe {
         pjsip_auth_create_digest2(
