@@ -159,9 +159,9 @@ impl Hasher {
     /// The digest in lowercase hex.
     pub fn finish(self) -> Hex {
         match self.0 {
-            Inner::Md5(w) => w.finish(),
-            Inner::Sha256(w) => w.finish(),
-            Inner::Sha512_256(w) => w.finish(),
+            Inner::Md5(mut w) => w.finish(),
+            Inner::Sha256(mut w) => w.finish(),
+            Inner::Sha512_256(mut w) => w.finish(),
         }
     }
 }

@@ -133,31 +133,36 @@ pub fn response(
     ha2: &Hex,
 ) -> Hex {
     with_hash!(alg, E => {
-        let mut h = response_prefix::<E>(ha1);
+        let mut h = Writer::<E>::default();
+        response_prefix::<E>(&mut h, ha1);
         response_tail(&mut h, nonce, qop, ha2);
         h.finish()
     })
 }
 
-/// The hash state after HA1. When HA1 fills a block (SHA-256's 64
-/// digits), the compressed state is kept per thread: answering the same
-/// realm again skips that block.
+/// Feeds HA1 to the fresh writer `h`. When HA1 fills a block (SHA-256's
+/// 64 digits), the compressed state is kept per thread: answering the
+/// same realm again skips that block.
 #[inline]
-fn response_prefix<E: Memoized>(ha1: &Hex) -> Writer<E> {
+fn response_prefix<E: Memoized>(h: &mut Writer<E>, ha1: &Hex) {
     let key: &[&[u8]] = &[ha1.as_bytes()];
     if ha1.len() < Writer::<E>::BLOCK {
-        let mut h = Writer::<E>::default();
         h.update(ha1.as_bytes());
-        return h;
+        return;
     }
-    if let Some(Some(w)) = E::with_memos(|m| m.prefix.get(key)) {
-        return w;
+    let hit = E::with_memos(|m| match m.prefix.find(key) {
+        Some(w) => {
+            h.resume_from(w);
+            true
+        }
+        None => false,
+    });
+    if hit == Some(true) {
+        return;
     }
-    let mut h = Writer::<E>::default();
     h.update(ha1.as_bytes());
     h.settle();
     E::with_memos(|m| m.prefix.put(key, h.clone()));
-    h
 }
 
 /// Everything of the response after HA1: `:nonce[:nc:cnonce:qop]:HA2`.

@@ -7,7 +7,7 @@
 //! Why not the crates' `Digest` types: digest inputs are a few short
 //! pieces (a user name, a nonce, 32 or 64 hex digits), and for those the
 //! generic buffering and padding code cost about as much as the
-//! compression itself. `Writer` gathers up to 256 bytes on the stack,
+//! compression itself. `Writer` gathers up to 128 bytes on the stack,
 //! compresses them in one call, and pads once (RFC 1321 §3.1-3.2, FIPS
 //! 180-4 §5.1). `settle` compresses what is complete so that a prefix
 //! (a 64-hex-digit HA1 is exactly one SHA-256 block) can be kept and
@@ -24,8 +24,9 @@ pub(crate) trait Engine {
     type Block: Copy + AsRef<[u8]> + AsMut<[u8]>;
     /// The chaining state.
     type State: Copy;
-    /// The blocks gathered before one compression call: 256 bytes for
-    /// every engine (four 64-byte blocks, two 128-byte ones).
+    /// The blocks gathered before one compression call: 128 bytes for
+    /// every engine (two 64-byte blocks, one 128-byte one), small enough
+    /// that a writer is cheap to set up.
     type Buf: Copy + AsRef<[Self::Block]> + AsMut<[Self::Block]>;
     /// A buffer of zeros.
     const ZERO_BUF: Self::Buf;
@@ -52,8 +53,8 @@ pub(crate) enum Sha512_256 {}
 impl Engine for Md5 {
     type Block = [u8; 64];
     type State = [u32; 4];
-    type Buf = [[u8; 64]; 4];
-    const ZERO_BUF: Self::Buf = [[0; 64]; 4];
+    type Buf = [[u8; 64]; 2];
+    const ZERO_BUF: Self::Buf = [[0; 64]; 2];
     const IV: [u32; 4] = [0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476];
     const LEN_BYTES: usize = 8;
 
@@ -79,8 +80,8 @@ impl Engine for Md5 {
 impl Engine for Sha256 {
     type Block = [u8; 64];
     type State = [u32; 8];
-    type Buf = [[u8; 64]; 4];
-    const ZERO_BUF: Self::Buf = [[0; 64]; 4];
+    type Buf = [[u8; 64]; 2];
+    const ZERO_BUF: Self::Buf = [[0; 64]; 2];
     const IV: [u32; 8] = [
         0x6a09_e667,
         0xbb67_ae85,
@@ -115,8 +116,8 @@ impl Engine for Sha256 {
 impl Engine for Sha512_256 {
     type Block = [u8; 128];
     type State = [u64; 8];
-    type Buf = [[u8; 128]; 2];
-    const ZERO_BUF: Self::Buf = [[0; 128]; 2];
+    type Buf = [[u8; 128]; 1];
+    const ZERO_BUF: Self::Buf = [[0; 128]; 1];
     const IV: [u64; 8] = [
         0x2231_2194_fc2b_f72c,
         0x9f55_5fa3_c84c_64c2,
@@ -239,9 +240,26 @@ impl<E: Engine> Writer<E> {
         }
     }
 
-    /// Pads, compresses the rest, and returns the digest in lowercase hex.
+    /// Continues from `prefix` (a settled writer, see `settle`): copies its
+    /// state and only the bytes it still buffers.
     #[inline]
-    pub(crate) fn finish(mut self) -> Hex {
+    pub(crate) fn resume_from(&mut self, prefix: &Writer<E>) {
+        self.state = prefix.state;
+        self.done = prefix.done;
+        self.pos = 0;
+        let (blk, off) = (prefix.pos / Self::BLOCK, prefix.pos % Self::BLOCK);
+        for b in 0..blk {
+            self.buf.as_mut()[b] = prefix.buf.as_ref()[b];
+        }
+        self.pos = blk * Self::BLOCK;
+        self.update(&prefix.buf.as_ref()[blk].as_ref()[..off]);
+    }
+
+    /// Pads, compresses the rest, and returns the digest in lowercase hex.
+    /// The writer is spent (its content is no longer meaningful); taking
+    /// `&mut self` spares moving it.
+    #[inline]
+    pub(crate) fn finish(&mut self) -> Hex {
         let bits = (self.done + self.pos as u64).wrapping_mul(8);
         self.update(&[0x80]);
         let target = Self::BLOCK - E::LEN_BYTES;
@@ -274,6 +292,13 @@ mod tests {
             w.settle();
         }
         w.update(b);
+        let mut resumed = Writer::<E>::default();
+        resumed.resume_from(&w);
+        assert_eq!(
+            resumed.finish(),
+            w.clone().finish(),
+            "resume_from copies all"
+        );
         w.finish().as_str().to_owned()
     }
 

@@ -79,12 +79,18 @@ impl<V: Clone> Memo<V> {
 
     /// The value for the message `pieces` joined with `:`, if kept.
     #[inline]
-    pub(crate) fn get(&self, pieces: &[&[u8]]) -> Option<V> {
+    pub(crate) fn find(&self, pieces: &[&[u8]]) -> Option<&V> {
         let len = joined_len(pieces);
         self.slots
             .iter()
             .find(|s| s.key.len() == len && key_is(&s.key, pieces))
-            .map(|s| s.value.clone())
+            .map(|s| &s.value)
+    }
+
+    /// As `find`, by value.
+    #[inline]
+    pub(crate) fn get(&self, pieces: &[&[u8]]) -> Option<V> {
+        self.find(pieces).cloned()
     }
 
     /// Keeps `value` for the message `pieces` joined with `:` (unless the
