@@ -151,9 +151,6 @@ impl Engine for Sha512_256 {
     }
 }
 
-/// Zeros for the padding (the largest zero run: one 128-byte block).
-const ZEROS: [u8; 128] = [0; 128];
-
 /// An incremental hash over `E`, on the stack.
 ///
 /// Invariant: `buf` holds `pos` bytes not yet compressed (`pos` below
@@ -261,18 +258,36 @@ impl<E: Engine> Writer<E> {
     #[inline]
     pub(crate) fn finish(&mut self) -> Hex {
         let bits = (self.done + self.pos as u64).wrapping_mul(8);
-        self.update(&[0x80]);
-        let target = Self::BLOCK - E::LEN_BYTES;
-        let off = self.pos % Self::BLOCK;
-        let zeros = (target + Self::BLOCK - off) % Self::BLOCK;
-        self.update(&ZEROS[..zeros]);
-        let mut len = [0u8; 16];
-        E::write_len(bits, &mut len[..E::LEN_BYTES]);
-        self.update(&len[..E::LEN_BYTES]);
-        let full = self.pos / Self::BLOCK;
+        let (bl, len) = (Self::BLOCK, E::LEN_BYTES);
+        let blocks = self.buf.as_mut();
+        // Compress the complete blocks first, so the last (partial) one is
+        // block 0 and the padding has the rest of the buffer.
+        let (full, off) = (self.pos / bl, self.pos % bl);
         if full > 0 {
-            E::compress(&mut self.state, &self.buf.as_ref()[..full]);
+            E::compress(&mut self.state, &blocks[..full]);
+            blocks[0] = blocks[full];
         }
+        // 0x80, zeros, then the length at the end of this block, or of the
+        // next one when fewer than `len` bytes are left after the 0x80.
+        let first = blocks[0].as_mut();
+        first[off] = 0x80;
+        first[off + 1..].fill(0);
+        if off + 1 + len <= bl {
+            E::write_len(bits, &mut first[bl - len..]);
+            E::compress(&mut self.state, &blocks[..1]);
+        } else if blocks.len() >= 2 {
+            let second = blocks[1].as_mut();
+            second.fill(0);
+            E::write_len(bits, &mut second[bl - len..]);
+            E::compress(&mut self.state, &blocks[..2]);
+        } else {
+            E::compress(&mut self.state, &blocks[..1]);
+            let first = blocks[0].as_mut();
+            first.fill(0);
+            E::write_len(bits, &mut first[bl - len..]);
+            E::compress(&mut self.state, &blocks[..1]);
+        }
+        self.pos = 0;
         let mut out = [0u8; 32];
         let n = E::output(&self.state, &mut out);
         Hex::encode(&out[..n])
