@@ -801,8 +801,6 @@ typedef struct pjsip_auth_clt_pref {
  */
 #define PJ_FALSE 0
 
-
-
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus

@@ -1,9 +1,8 @@
 //! Digest algorithms (RFC 7616 §6.1 / RFC 8760) and a hasher over the three
-//! hash functions they use.
+//! hash functions they use (`engine`).
 
+use super::engine::{self, Writer};
 use super::hex::Hex;
-use md5::Md5;
-use sha2::{Digest, Sha256, Sha512_256};
 
 /// A digest algorithm as named in the `algorithm` parameter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -87,35 +86,61 @@ impl Algorithm {
     }
 }
 
-/// An incremental hash for one algorithm's hash function. Feeding pieces with
-/// `update` (separators included) is how the formulas avoid building strings.
+/// Runs `$body` with `$E` the hash engine (`digest::engine`) of `$alg`'s
+/// hash function: each formula is written once, generic over the engine,
+/// and dispatched here once, so the hash state lives on the stack in its
+/// own type.
+macro_rules! with_hash {
+    ($alg:expr, $E:ident => $body:expr) => {
+        match $alg.base() {
+            $crate::digest::Algorithm::Md5 => {
+                type $E = $crate::digest::engine::Md5;
+                $body
+            }
+            $crate::digest::Algorithm::Sha256 => {
+                type $E = $crate::digest::engine::Sha256;
+                $body
+            }
+            _ => {
+                type $E = $crate::digest::engine::Sha512_256;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use with_hash;
+
+/// An incremental hash for one algorithm's hash function, chosen at run
+/// time. Feeding pieces with `update` (separators included) is how callers
+/// avoid building strings. (The formulas in `compute` use the engine's
+/// `Writer` directly.)
 #[derive(Clone)]
-pub enum Hasher {
-    /// MD5.
-    Md5(Md5),
-    /// SHA-256.
-    Sha256(Sha256),
-    /// SHA-512/256.
-    Sha512_256(Sha512_256),
+pub struct Hasher(Inner);
+
+#[derive(Clone)]
+enum Inner {
+    Md5(Writer<engine::Md5>),
+    Sha256(Writer<engine::Sha256>),
+    Sha512_256(Writer<engine::Sha512_256>),
 }
 
 impl Hasher {
     /// A fresh hasher for `alg`'s hash function.
     pub fn new(alg: Algorithm) -> Hasher {
-        match alg.base() {
-            Algorithm::Md5 => Hasher::Md5(Md5::new()),
-            Algorithm::Sha256 => Hasher::Sha256(Sha256::new()),
-            _ => Hasher::Sha512_256(Sha512_256::new()),
-        }
+        Hasher(match alg.base() {
+            Algorithm::Md5 => Inner::Md5(Writer::default()),
+            Algorithm::Sha256 => Inner::Sha256(Writer::default()),
+            _ => Inner::Sha512_256(Writer::default()),
+        })
     }
 
     /// Feeds `data`.
     #[inline]
     pub fn update(&mut self, data: &[u8]) -> &mut Hasher {
-        match self {
-            Hasher::Md5(h) => h.update(data),
-            Hasher::Sha256(h) => h.update(data),
-            Hasher::Sha512_256(h) => h.update(data),
+        match &mut self.0 {
+            Inner::Md5(w) => w.update(data),
+            Inner::Sha256(w) => w.update(data),
+            Inner::Sha512_256(w) => w.update(data),
         }
         self
     }
@@ -123,21 +148,20 @@ impl Hasher {
     /// Feeds each piece in turn, with a `:` between consecutive pieces.
     #[inline]
     pub fn update_joined(&mut self, pieces: &[&[u8]]) -> &mut Hasher {
-        for (i, p) in pieces.iter().enumerate() {
-            if i > 0 {
-                self.update(b":");
-            }
-            self.update(p);
+        match &mut self.0 {
+            Inner::Md5(w) => w.update_joined(pieces),
+            Inner::Sha256(w) => w.update_joined(pieces),
+            Inner::Sha512_256(w) => w.update_joined(pieces),
         }
         self
     }
 
     /// The digest in lowercase hex.
     pub fn finish(self) -> Hex {
-        match self {
-            Hasher::Md5(h) => Hex::encode(&h.finalize()),
-            Hasher::Sha256(h) => Hex::encode(&h.finalize()),
-            Hasher::Sha512_256(h) => Hex::encode(&h.finalize()),
+        match self.0 {
+            Inner::Md5(mut w) => w.finish(),
+            Inner::Sha256(mut w) => w.finish(),
+            Inner::Sha512_256(mut w) => w.finish(),
         }
     }
 }

@@ -1,10 +1,12 @@
 //! The digest formulas (RFC 7616 §3.4.1–3.4.4, RFC 2617 §3.2.2, RFC 2069).
 //!
-//! Every function feeds its pieces to the hasher one by one (separators
-//! included) and returns a stack `Hex`: nothing here allocates.
+//! Every function feeds its pieces to the hash engine one by one
+//! (separators included) and returns a stack `Hex`: nothing here allocates.
 
-use super::algorithm::{Algorithm, Hasher};
+use super::algorithm::{with_hash, Algorithm};
+use super::engine::{Engine, Writer};
 use super::hex::Hex;
+use super::memo::{Memo, Memoized, Memos};
 
 /// Quality of protection used in a response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -68,9 +70,10 @@ pub fn ha1(
     nonce: &[u8],
     cnonce: &[u8],
 ) -> Hex {
-    let mut h = Hasher::new(alg);
-    h.update_joined(&[user, realm, password]);
-    sess(alg, h.finish(), nonce, cnonce)
+    with_hash!(alg, E => {
+        let base = memo_joined::<E>(&[user, realm, password], |m| &mut m.ha1);
+        sess::<E>(alg, base, nonce, cnonce)
+    })
 }
 
 /// HA1 from a stored `H(user:realm:password)` in hex (either case, exactly
@@ -78,29 +81,46 @@ pub fn ha1(
 /// `-sess` algorithm. `None` if `stored` is not such a hex string.
 pub fn ha1_from_hex(alg: Algorithm, stored: &[u8], nonce: &[u8], cnonce: &[u8]) -> Option<Hex> {
     let base = Hex::parse(stored, alg.hex_len())?;
-    Some(sess(alg, base, nonce, cnonce))
+    Some(with_hash!(alg, E => sess::<E>(alg, base, nonce, cnonce)))
 }
 
-fn sess(alg: Algorithm, base: Hex, nonce: &[u8], cnonce: &[u8]) -> Hex {
+/// `H(p1:p2:...)` in hex.
+#[inline]
+fn joined<E: Engine>(pieces: &[&[u8]]) -> Hex {
+    let mut h = Writer::<E>::default();
+    h.update_joined(pieces);
+    h.finish()
+}
+
+/// `H(p1:p2:...)` through one of this thread's memos (`digest::memo`).
+#[inline]
+fn memo_joined<E: Memoized>(pieces: &[&[u8]], which: fn(&mut Memos<E>) -> &mut Memo<Hex>) -> Hex {
+    if let Some(Some(h)) = E::with_memos(|m| which(m).get(pieces)) {
+        return h;
+    }
+    let h = joined::<E>(pieces);
+    E::with_memos(|m| which(m).put(pieces, h));
+    h
+}
+
+fn sess<E: Memoized>(alg: Algorithm, base: Hex, nonce: &[u8], cnonce: &[u8]) -> Hex {
     if !alg.is_sess() {
         return base;
     }
-    let mut h = Hasher::new(alg);
-    h.update_joined(&[base.as_bytes(), nonce, cnonce]);
-    h.finish()
+    joined::<E>(&[base.as_bytes(), nonce, cnonce])
 }
 
 /// HA2: `H(method:uri)`, or for `auth-int` `H(method:uri:H(body))`. `body`
 /// is used only for `auth-int`.
 pub fn ha2(alg: Algorithm, method: &[u8], uri: &[u8], qop: Option<Qop>, body: &[u8]) -> Hex {
-    let mut h = Hasher::new(alg);
-    h.update_joined(&[method, uri]);
-    if qop == Some(Qop::AuthInt) {
-        let mut hb = Hasher::new(alg);
-        hb.update(body);
-        h.update(b":").update(hb.finish().as_bytes());
-    }
-    h.finish()
+    with_hash!(alg, E => {
+        if qop == Some(Qop::AuthInt) {
+            let hb = joined::<E>(&[body]);
+            joined::<E>(&[method, uri, hb.as_bytes()])
+        } else {
+            memo_joined::<E>(&[method, uri], |m| &mut m.ha2)
+        }
+    })
 }
 
 /// The response: `H(HA1:nonce:nc:cnonce:qop:HA2)` with a qop, or the RFC 2069
@@ -112,21 +132,60 @@ pub fn response(
     qop: Option<QopParams<'_>>,
     ha2: &Hex,
 ) -> Hex {
-    let mut h = Hasher::new(alg);
-    h.update_joined(&[ha1.as_bytes(), nonce]);
-    if let Some(q) = qop {
-        h.update(b":")
-            .update_joined(&[q.nc, q.cnonce, q.qop.as_str().as_bytes()]);
+    with_hash!(alg, E => {
+        let mut h = Writer::<E>::default();
+        response_prefix::<E>(&mut h, ha1);
+        response_tail(&mut h, nonce, qop, ha2);
+        h.finish()
+    })
+}
+
+/// Feeds HA1 to the fresh writer `h`. When HA1 fills a block (SHA-256's
+/// 64 digits), the compressed state is kept per thread: answering the
+/// same realm again skips that block.
+#[inline]
+fn response_prefix<E: Memoized>(h: &mut Writer<E>, ha1: &Hex) {
+    let key: &[&[u8]] = &[ha1.as_bytes()];
+    if ha1.len() < Writer::<E>::BLOCK {
+        h.update(ha1.as_bytes());
+        return;
     }
-    h.update(b":").update(ha2.as_bytes());
-    h.finish()
+    let hit = E::with_memos(|m| match m.prefix.find(key) {
+        Some(w) => {
+            h.resume_from(w);
+            true
+        }
+        None => false,
+    });
+    if hit == Some(true) {
+        return;
+    }
+    h.update(ha1.as_bytes());
+    h.settle();
+    E::with_memos(|m| m.prefix.put(key, h.clone()));
+}
+
+/// Everything of the response after HA1: `:nonce[:nc:cnonce:qop]:HA2`.
+#[inline]
+fn response_tail<E: Memoized>(
+    h: &mut Writer<E>,
+    nonce: &[u8],
+    qop: Option<QopParams<'_>>,
+    ha2: &Hex,
+) {
+    h.update(b":");
+    h.update(nonce);
+    if let Some(q) = qop {
+        h.update(b":");
+        h.update_joined(&[q.nc, q.cnonce, q.qop.as_str().as_bytes()]);
+    }
+    h.update(b":");
+    h.update(ha2.as_bytes());
 }
 
 /// The hashed user name of RFC 7616 §3.4.4: `H(user:realm)`.
 pub fn userhash(alg: Algorithm, user: &[u8], realm: &[u8]) -> Hex {
-    let mut h = Hasher::new(alg);
-    h.update_joined(&[user, realm]);
-    h.finish()
+    with_hash!(alg, E => joined::<E>(&[user, realm]))
 }
 
 #[cfg(test)]
@@ -145,5 +204,44 @@ mod tests {
         assert_eq!(Qop::from_token(b"AUTH"), Some(Qop::Auth));
         assert_eq!(Qop::from_token(b"auth-int"), Some(Qop::AuthInt));
         assert_eq!(Qop::from_token(b"auth-conf"), None);
+    }
+
+    /// The memoised paths (second and later calls) give what hashing
+    /// gives, and a changed input is never answered from the memo.
+    #[test]
+    fn memo_hits_equal_fresh_hashes() {
+        use sha2::Digest;
+        fn hex<D: Digest>(s: &str) -> String {
+            Hex::encode(&D::digest(s.as_bytes())).as_str().to_owned()
+        }
+        fn expected<D: Digest>(pass: &str, uri: &str) -> String {
+            let ha1 = hex::<D>(&format!("u:r:{pass}"));
+            let ha2 = hex::<D>(&format!("GET:{uri}"));
+            hex::<D>(&format!("{ha1}:n:00000001:c:auth:{ha2}"))
+        }
+        let q = QopParams {
+            qop: Qop::Auth,
+            nc: b"00000001",
+            cnonce: b"c",
+        };
+        for alg in [Algorithm::Md5, Algorithm::Sha256, Algorithm::Sha512_256] {
+            let want = |pass: &str, uri: &str| match alg {
+                Algorithm::Md5 => expected::<md5::Md5>(pass, uri),
+                Algorithm::Sha256 => expected::<sha2::Sha256>(pass, uri),
+                _ => expected::<sha2::Sha512_256>(pass, uri),
+            };
+            for (pass, uri) in [
+                ("p", "/a"),
+                ("p", "/a"),
+                ("q", "/a"),
+                ("p", "/b"),
+                ("p", "/a"),
+            ] {
+                let h1 = ha1(alg, b"u", b"r", pass.as_bytes(), b"", b"");
+                let h2 = ha2(alg, b"GET", uri.as_bytes(), Some(Qop::Auth), b"");
+                let r = response(alg, &h1, b"n", Some(q), &h2);
+                assert_eq!(r.as_str(), want(pass, uri), "{alg:?} {pass} {uri}");
+            }
+        }
     }
 }

@@ -9,6 +9,17 @@ pub(crate) const MAX_HEX_LEN: usize = 64;
 
 const DIGITS: &[u8; 16] = b"0123456789abcdef";
 
+/// The two hex digits of every byte value: one load per byte.
+static PAIRS: [[u8; 2]; 256] = {
+    let mut t = [[0u8; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = [DIGITS[i >> 4], DIGITS[i & 0x0f]];
+        i += 1;
+    }
+    t
+};
+
 /// A lowercase hex string (a digest, a cnonce). `Copy`, no heap.
 ///
 /// Invariant: `buf[..len]` holds ASCII lowercase hex digits only, so
@@ -21,15 +32,15 @@ pub struct Hex {
 
 impl Hex {
     /// The hex encoding of `bytes`; only the first 32 bytes are used.
+    #[inline]
     pub fn encode(bytes: &[u8]) -> Hex {
         let mut h = Hex {
             buf: [0; MAX_HEX_LEN],
             len: 0,
         };
         let bytes = &bytes[..bytes.len().min(MAX_HEX_LEN / 2)];
-        for (i, b) in bytes.iter().enumerate() {
-            h.buf[2 * i] = DIGITS[usize::from(b >> 4)];
-            h.buf[2 * i + 1] = DIGITS[usize::from(b & 0x0f)];
+        for (pair, &b) in h.buf.chunks_exact_mut(2).zip(bytes) {
+            pair.copy_from_slice(&PAIRS[usize::from(b)]);
         }
         h.len = (bytes.len() * 2) as u8;
         h
@@ -49,13 +60,16 @@ impl Hex {
             buf: [0; MAX_HEX_LEN],
             len: text.len() as u8,
         };
+        // Checked and lowercased in one pass without early exit (it
+        // vectorises); digits are unchanged by `| 0x20`, letters lowered.
+        let mut ok = true;
         for (dst, &c) in h.buf.iter_mut().zip(text) {
-            if !c.is_ascii_hexdigit() {
-                return None;
-            }
-            *dst = c.to_ascii_lowercase();
+            let digit = c.wrapping_sub(b'0') < 10;
+            let lower = c | 0x20;
+            ok &= digit | (lower.wrapping_sub(b'a') < 6);
+            *dst = if digit { c } else { lower };
         }
-        Some(h)
+        ok.then_some(h)
     }
 
     /// The hex text.

@@ -12,7 +12,9 @@ pub mod authorization;
 pub mod challenge;
 pub mod cnonce;
 pub mod compute;
+pub(crate) mod engine;
 pub mod hex;
+mod memo;
 
 pub use algorithm::{Algorithm, Hasher};
 pub use authorization::{

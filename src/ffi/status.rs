@@ -1,9 +1,14 @@
-//! Status codes: the one mapping between the core `Error` and `pj_status_t`,
-//! and `pj_strerror`.
+//! Status codes for C: the `#define`s of the header and `pj_strerror`.
+//!
+//! The numbers, names and messages live in one table, `crate::status`. The
+//! constants below are written out as literals because cbindgen reads
+//! source, not macro output; `tests/status_table.rs` checks the header's
+//! constants against that table both ways (every row exported with its
+//! number, every exported status constant a row) and against API.md.
 
 use super::panic::guard;
 use super::types::{pj_size_t, pj_status_t};
-use crate::status::Error;
+use crate::status::{code_of, strerror, Error};
 use std::os::raw::c_char;
 
 /// Success.
@@ -87,62 +92,19 @@ pub const PJSIP_EAUTHINNONCE: pj_status_t = 171112;
 /// No challenge in the response.
 pub const PJSIP_EAUTHNOCHAL: pj_status_t = 171114;
 
-/// The status code of an error. The only place this mapping is written.
+/// The status code of an error (the number in `crate::status`'s table).
 pub(crate) const fn to_status(e: Error) -> pj_status_t {
-    match e {
-        Error::Unknown => PJ_EUNKNOWN,
-        Error::Pending => PJ_EPENDING,
-        Error::InvalidArg => PJ_EINVAL,
-        Error::NotFound => PJ_ENOTFOUND,
-        Error::NoMemory => PJ_ENOMEM,
-        Error::Bug => PJ_EBUG,
-        Error::TimedOut => PJ_ETIMEDOUT,
-        Error::TooMany => PJ_ETOOMANY,
-        Error::Busy => PJ_EBUSY,
-        Error::NotSupported => PJ_ENOTSUP,
-        Error::InvalidOp => PJ_EINVALIDOP,
-        Error::Cancelled => PJ_ECANCELLED,
-        Error::Exists => PJ_EEXISTS,
-        Error::TooBig => PJ_ETOOBIG,
-        Error::Ignored => PJ_EIGNORED,
-        Error::Gone => PJ_EGONE,
-        Error::InvalidMsg => PJSIP_EINVALIDMSG,
-        Error::NotRequestMsg => PJSIP_ENOTREQUESTMSG,
-        Error::NotResponseMsg => PJSIP_ENOTRESPONSEMSG,
-        Error::MsgTooLong => PJSIP_EMSGTOOLONG,
-        Error::InvalidStatus => PJSIP_EINVALIDSTATUS,
-        Error::MissingHdr => PJSIP_EMISSINGHDR,
-        Error::InvalidHdr => PJSIP_EINVALIDHDR,
-        Error::BufDestroyed => PJSIP_EBUFDESTROYED,
-        Error::TsxDestroyed => PJSIP_ETSXDESTROYED,
-        Error::SipBusy => PJSIP_EBUSY,
-        Error::FailedCredential => PJSIP_EFAILEDCREDENTIAL,
-        Error::NoCredential => PJSIP_ENOCREDENTIAL,
-        Error::InvalidAlgorithm => PJSIP_EINVALIDALGORITHM,
-        Error::InvalidQop => PJSIP_EINVALIDQOP,
-        Error::InvalidAuthScheme => PJSIP_EINVALIDAUTHSCHEME,
-        Error::AuthNoPrevChal => PJSIP_EAUTHNOPREVCHAL,
-        Error::AuthNoAuth => PJSIP_EAUTHNOAUTH,
-        Error::AuthAccNotFound => PJSIP_EAUTHACCNOTFOUND,
-        Error::AuthInvalidRealm => PJSIP_EAUTHINVALIDREALM,
-        Error::AuthInvalidDigest => PJSIP_EAUTHINVALIDDIGEST,
-        Error::AuthStaleCount => PJSIP_EAUTHSTALECOUNT,
-        Error::AuthInNonce => PJSIP_EAUTHINNONCE,
-        Error::AuthNoChal => PJSIP_EAUTHNOCHAL,
-    }
+    e.code()
 }
 
 /// The status of a core result: `PJ_SUCCESS` or the error's code.
-pub(crate) fn status_of(r: crate::status::Result<()>) -> pj_status_t {
-    match r {
-        Ok(()) => PJ_SUCCESS,
-        Err(e) => to_status(e),
-    }
+pub(crate) const fn status_of(r: crate::status::Result<()>) -> pj_status_t {
+    code_of(r)
 }
 
 /// The error behind a status code, if it is one of ours.
-pub(crate) fn from_status(code: pj_status_t) -> Option<Error> {
-    Error::ALL.into_iter().find(|e| to_status(*e) == code)
+pub(crate) const fn from_status(code: pj_status_t) -> Option<Error> {
+    Error::from_code(code)
 }
 
 /// Writes a human-readable message for `status` into `buf` (at most `size`
@@ -161,10 +123,16 @@ pub unsafe extern "C" fn pj_strerror(
         if buf.is_null() || size == 0 {
             return PJ_EINVAL;
         }
-        let text = match (status, from_status(status)) {
-            (PJ_SUCCESS, _) => "Success".to_string(),
-            (_, Some(e)) => e.message().to_string(),
-            (code, None) => format!("Unknown error {code}"),
+        // "Unknown error " and at most 11 characters of an i32.
+        let mut unknown = [0u8; 32];
+        let text: &[u8] = match strerror(status) {
+            Some(t) => t.as_bytes(),
+            None => {
+                let prefix = b"Unknown error ";
+                unknown[..prefix.len()].copy_from_slice(prefix);
+                let n = prefix.len() + write_decimal(status, &mut unknown[prefix.len()..]);
+                &unknown[..n]
+            }
         };
         let n = text.len().min(size - 1);
         // SAFETY: buf is non-NULL and the caller promises `size` writable bytes; n < size.
@@ -176,16 +144,74 @@ pub unsafe extern "C" fn pj_strerror(
     })
 }
 
+/// Writes `v` in decimal at the start of `out` (at least 11 bytes) and
+/// returns the number of bytes written.
+fn write_decimal(v: i32, out: &mut [u8]) -> usize {
+    let mut digits = [0u8; 10];
+    let mut n = 0;
+    let mut rest = v.unsigned_abs();
+    loop {
+        digits[n] = b'0' + (rest % 10) as u8;
+        n += 1;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let mut w = 0;
+    if v < 0 {
+        out[0] = b'-';
+        w = 1;
+    }
+    for &d in digits[..n].iter().rev() {
+        out[w] = d;
+        w += 1;
+    }
+    w
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn strerror_of(code: pj_status_t, size: usize) -> String {
+        let mut buf = vec![0x55 as c_char; size.max(1)];
+        // SAFETY: buf holds `size` writable bytes.
+        assert_eq!(
+            unsafe { pj_strerror(code, buf.as_mut_ptr(), size) },
+            PJ_SUCCESS
+        );
+        // SAFETY: pj_strerror NUL-terminated it within `size` bytes.
+        unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) }
+            .to_string_lossy()
+            .into_owned()
+    }
+
     #[test]
     fn every_error_has_a_distinct_code_that_maps_back() {
-        for e in Error::ALL {
+        for &e in Error::ALL {
             assert_eq!(from_status(to_status(e)), Some(e));
         }
         assert_eq!(from_status(PJ_SUCCESS), None);
         assert_eq!(to_status(Error::AuthNoChal), 171114);
+    }
+
+    #[test]
+    fn strerror_texts_come_from_the_table() {
+        assert_eq!(strerror_of(PJ_SUCCESS, 80), "Success");
+        for &e in Error::ALL {
+            assert_eq!(strerror_of(e.code(), 80), e.message());
+        }
+        assert_eq!(strerror_of(12345, 80), "Unknown error 12345");
+        assert_eq!(strerror_of(i32::MIN, 80), "Unknown error -2147483648");
+        assert_eq!(strerror_of(0, 1), "");
+        assert_eq!(strerror_of(PJ_EINVAL, 8), "Invalid");
+        // SAFETY: NULL / zero size are refused before any write.
+        unsafe {
+            assert_eq!(pj_strerror(0, std::ptr::null_mut(), 10), PJ_EINVAL);
+            let mut c = 0x55 as c_char;
+            assert_eq!(pj_strerror(0, &mut c, 0), PJ_EINVAL);
+            assert_eq!(c, 0x55);
+        }
     }
 }
