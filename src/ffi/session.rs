@@ -7,27 +7,18 @@
 //! initialised, or was de-initialised, is reported as `PJ_EINVAL`.
 
 use super::auth_types::*;
-use super::cast::{str_bytes, try_mut, try_ref, write_out};
+use super::cast::{str_bytes, try_mut, try_ref};
 use super::credential::credential_from_c;
 use super::endpoint::pjsip_endpoint;
 use super::panic::guard;
 use super::pool::{pj_pool_t, pool_ref, pool_strdup};
 use super::status::{status_of, PJ_EBUG};
-use super::table::{session_id, MAGIC, SESSIONS};
+use super::table::{publish, session_id, unpublish, SESSIONS};
 use super::types::{pj_status_t, pj_str_t, PJ_FALSE, PJ_TRUE};
 use crate::auth::credential::Prefs;
 use crate::auth::session::ClientSession;
-use crate::auth::sessions::SessionId;
 use crate::status::{Error, Result};
 use std::os::raw::{c_int, c_uint};
-
-fn new_handle(id: SessionId) -> pjsip_auth_clt_sess {
-    pjsip_auth_clt_sess {
-        _handle: id.raw() as u64,
-        _magic: MAGIC,
-        _reserved: [0; 6],
-    }
-}
 
 /// Sets up a client authentication session in `sess` (memory the caller owns,
 /// typically a struct on the stack or inside its own object).
@@ -55,7 +46,7 @@ pub unsafe extern "C" fn pjsip_auth_clt_init(
             }
             let id = SESSIONS.open(ClientSession::default(), sess as usize)?;
             // SAFETY: checked for NULL; the caller passes writable memory for a session.
-            unsafe { write_out(sess, new_handle(id)) };
+            unsafe { publish(sess, id) };
             Ok(())
         })())
     })
@@ -79,10 +70,7 @@ pub unsafe extern "C" fn pjsip_auth_clt_deinit(sess: *mut pjsip_auth_clt_sess) -
             let id = unsafe { session_id(sess) }?;
             let revoked = SESSIONS.close(id)?;
             // SAFETY: checked for NULL above (session_id); the caller's struct.
-            if let Ok(s) = unsafe { try_mut(sess) } {
-                s._magic = 0;
-                s._handle = 0;
-            }
+            unsafe { unpublish(sess) };
             for p in revoked {
                 p.abandon(sess);
             }
@@ -110,7 +98,7 @@ pub unsafe extern "C" fn pjsip_auth_clt_clone(
             let src = unsafe { session_id(rhs) }?;
             let id = SESSIONS.open_copy(src, sess as usize)?;
             // SAFETY: checked for NULL above; not read, only written.
-            unsafe { write_out(sess, new_handle(id)) };
+            unsafe { publish(sess, id) };
             Ok(())
         })())
     })

@@ -5,15 +5,16 @@
 //! do not depend on each other.
 
 use super::auth_types::*;
-use super::cast::{try_ref, CPtr};
+use super::cast::CPtr;
 use super::grp_lock::{pj_grp_lock_dec_ref, pj_grp_lock_t};
 use crate::auth::sessions::{SessionId, Sessions};
 use crate::status::{Error, Result};
 use once_cell::sync::Lazy;
 use std::os::raw::c_void;
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 /// Marks an initialised `pjsip_auth_clt_sess` ("PJSHMSES").
-pub(crate) const MAGIC: u64 = 0x504A_5348_4D53_4553;
+const MAGIC: u64 = 0x504A_5348_4D53_4553;
 
 /// An async setting as the table stores it.
 #[derive(Clone, Copy)]
@@ -86,17 +87,80 @@ fn write_signature(impl_token: CPtr<pjsip_auth_clt_async_impl_token>, value: [u8
     unsafe { std::ptr::addr_of_mut!((*impl_token.0).signature).write(value) };
 }
 
+// The session struct's two private words are read by any thread calling
+// into a session while deinit may clear them on another: every access after
+// init is atomic, through raw pointers (never a reference to the struct).
+// The handle lives in the first pointer-sized part of `_handle` (the rest
+// stays 0), and the magic is kept as two 32-bit halves of `_magic`, so no
+// target needs 64-bit atomics.
+
+/// The handle word and the two magic halves of `*sess`.
+///
+/// # Safety
+/// `sess` is non-NULL and points to a `pjsip_auth_clt_sess` for `'a`.
+unsafe fn words<'a>(sess: *const pjsip_auth_clt_sess) -> (&'a AtomicUsize, [&'a AtomicU32; 2]) {
+    // SAFETY: the fields are 8-byte words, aligned at least as AtomicUsize and
+    // AtomicU32 need on every supported target (u64's alignment is >= 4), and
+    // valid for 'a (caller); all concurrent accesses to them are atomic.
+    unsafe {
+        let handle = std::ptr::addr_of!((*sess)._handle) as *const AtomicUsize;
+        let magic = std::ptr::addr_of!((*sess)._magic) as *const AtomicU32;
+        (&*handle, [&*magic, &*magic.add(1)])
+    }
+}
+
+const MAGIC_HALVES: [u32; 2] = [MAGIC as u32, (MAGIC >> 32) as u32];
+
+/// Writes a fresh session struct for `id` into `*sess` (init and clone: the
+/// memory may be uninitialised; nothing else may use it meanwhile).
+///
+/// # Safety
+/// `sess` is non-NULL and writable for a `pjsip_auth_clt_sess`.
+pub(crate) unsafe fn publish(sess: *mut pjsip_auth_clt_sess, id: SessionId) {
+    // SAFETY: writable (caller); `write` does not read or drop the old bytes.
+    unsafe {
+        sess.write(pjsip_auth_clt_sess {
+            _handle: 0,
+            _magic: 0,
+            _reserved: [0; 6],
+        });
+    }
+    // SAFETY: just written, valid (caller).
+    let (handle, magic) = unsafe { words(sess) };
+    handle.store(id.raw(), Ordering::Relaxed);
+    magic[0].store(MAGIC_HALVES[0], Ordering::Relaxed);
+    // Last: a reader that sees the whole magic sees the handle.
+    magic[1].store(MAGIC_HALVES[1], Ordering::Release);
+}
+
+/// Marks `*sess` as not initialised (deinit): magic first, then the handle.
+///
+/// # Safety
+/// `sess` is non-NULL and points to a `pjsip_auth_clt_sess`.
+pub(crate) unsafe fn unpublish(sess: *mut pjsip_auth_clt_sess) {
+    // SAFETY: valid (caller).
+    let (handle, magic) = unsafe { words(sess) };
+    magic[1].store(0, Ordering::Relaxed);
+    magic[0].store(0, Ordering::Relaxed);
+    handle.store(0, Ordering::Release);
+}
+
 /// The handle inside a C session, or `InvalidArg` for NULL or a struct that
 /// was never initialised (or was de-initialised).
 ///
 /// # Safety
 /// A non-NULL `sess` must point to a readable `pjsip_auth_clt_sess`.
 pub(crate) unsafe fn session_id(sess: *const pjsip_auth_clt_sess) -> Result<SessionId> {
-    // SAFETY: forwarded from the caller.
-    let s = unsafe { try_ref(sess) }?;
-    if s._magic != MAGIC {
+    if sess.is_null() {
         return Err(Error::InvalidArg);
     }
-    // A value this library wrote from a usize; anything else fails lookup.
-    Ok(SessionId::from_raw(s._handle as usize))
+    // SAFETY: non-NULL, readable (caller).
+    let (handle, magic) = unsafe { words(sess) };
+    if magic[1].load(Ordering::Acquire) != MAGIC_HALVES[1]
+        || magic[0].load(Ordering::Relaxed) != MAGIC_HALVES[0]
+    {
+        return Err(Error::InvalidArg);
+    }
+    // A value this library wrote; anything else fails lookup in the table.
+    Ok(SessionId::from_raw(handle.load(Ordering::Relaxed)))
 }
