@@ -22,7 +22,7 @@ use super::session::{ClientSession, Ha1Entry};
 use super::view::{AuthKind, RequestView, ResponseView};
 use crate::digest::{
     self, authorize_with_ha2, parse_authorization, parse_challenges, write_authorization,
-    Algorithm, Answer, AuthorizationFields, DigestChallenge, Hex, Qop, Secret,
+    Algorithm, Answer, AuthorizationFields, DigestChallenge, Hex, ParseError, Qop, Secret,
 };
 use crate::status::{Error, Result};
 use std::ops::Range;
@@ -411,6 +411,10 @@ fn secret<'a>(cred: &'a Credential, alg: Algorithm, base: Option<&'a Hex>) -> Re
 #[derive(PartialEq, Eq, PartialOrd, Ord, Clone, Copy)]
 enum Reject {
     Scheme,
+    /// A header value over `digest::challenge::MAX_INPUT_LEN`: not parsed,
+    /// so it may have held a Digest challenge (`MsgTooLong`, not a verdict
+    /// on its scheme).
+    TooLong,
     Algorithm,
     Qop,
     Credential,
@@ -420,6 +424,7 @@ impl Reject {
     fn error(self) -> Error {
         match self {
             Reject::Scheme => Error::InvalidAuthScheme,
+            Reject::TooLong => Error::MsgTooLong,
             Reject::Algorithm => Error::InvalidAlgorithm,
             Reject::Qop => Error::InvalidQop,
             Reject::Credential => Error::NoCredential,
@@ -558,8 +563,8 @@ fn consider(
 /// Errors: `InvalidStatus` (not a 401/407), `NotRequestMsg`, `AuthNoChal`
 /// (no challenge header), the nonce rule's `FailedCredential` and
 /// `AuthStaleCount`, and when nothing could be answered the best reason
-/// found: `NoCredential`, `InvalidQop`, `InvalidAlgorithm` or
-/// `InvalidAuthScheme`.
+/// found: `NoCredential`, `InvalidQop`, `InvalidAlgorithm`, `MsgTooLong`
+/// (a challenge header value over 8 KiB) or `InvalidAuthScheme`.
 pub fn plan_reinit<R: ResponseView + ?Sized, Q: RequestView + ?Sized>(
     session: &ClientSession,
     response: &R,
@@ -601,7 +606,15 @@ pub fn plan_reinit<R: ResponseView + ?Sized, Q: RequestView + ?Sized>(
             let list = parse_challenges(value);
             let alone = list.len() == 1;
             for ch in list {
-                let Some(d) = ch.ok().and_then(|c| c.to_digest().ok()) else {
+                let d = match ch {
+                    Err(ParseError::TooLong) => {
+                        reject(Reject::TooLong);
+                        continue;
+                    }
+                    Err(_) => None,
+                    Ok(c) => c.to_digest().ok(),
+                };
+                let Some(d) = d else {
                     reject(Reject::Scheme);
                     continue;
                 };

@@ -1,7 +1,7 @@
 //! The Authorization / Proxy-Authorization value: building one to answer a
 //! challenge (client) and parsing one (server side, tests).
 
-use super::challenge::{parse_challenges, DigestChallenge, Param, ParseError};
+use super::challenge::{parse_elements, DigestChallenge, Param, ParseError};
 use super::compute::{self, format_nc, Qop, QopParams};
 use super::hex::Hex;
 use super::Algorithm;
@@ -40,15 +40,30 @@ pub struct AuthorizationFields<'a> {
 /// character other than tab in a quoted value (CR/LF would inject a header
 /// line), or an unquoted value (algorithm, nc) that is not a non-empty token.
 pub fn write_authorization(out: &mut Vec<u8>, f: &AuthorizationFields<'_>) -> Result<()> {
+    write_with_cnonce(out, f, None)
+}
+
+/// `write_authorization`, also writing `cnonce` (in its usual place) when
+/// the fields carry no qop: a `-sess` HA1 covers the cnonce, so a server
+/// can check an answer to a `-sess` challenge without qop only if it is sent.
+fn write_with_cnonce(
+    out: &mut Vec<u8>,
+    f: &AuthorizationFields<'_>,
+    sess_cnonce: Option<&[u8]>,
+) -> Result<()> {
     let mark = out.len();
-    let r = write_fields(out, f);
+    let r = write_fields(out, f, sess_cnonce);
     if r.is_err() {
         out.truncate(mark);
     }
     r
 }
 
-fn write_fields(out: &mut Vec<u8>, f: &AuthorizationFields<'_>) -> Result<()> {
+fn write_fields(
+    out: &mut Vec<u8>,
+    f: &AuthorizationFields<'_>,
+    sess_cnonce: Option<&[u8]>,
+) -> Result<()> {
     out.extend_from_slice(b"Digest ");
     quoted(out, "username", f.username, true)?;
     quoted(out, "realm", f.realm, false)?;
@@ -58,8 +73,10 @@ fn write_fields(out: &mut Vec<u8>, f: &AuthorizationFields<'_>) -> Result<()> {
     if let Some(a) = f.algorithm {
         bare(out, "algorithm", a)?;
     }
-    if let Some(q) = &f.qop {
-        quoted(out, "cnonce", q.cnonce, false)?;
+    match (&f.qop, sess_cnonce) {
+        (Some(q), _) => quoted(out, "cnonce", q.cnonce, false)?,
+        (None, Some(c)) => quoted(out, "cnonce", c, false)?,
+        (None, None) => {}
     }
     if let Some(o) = f.opaque {
         quoted(out, "opaque", o, false)?;
@@ -243,7 +260,8 @@ pub fn authorize_with_ha2(
         }),
         userhash: chal.userhash,
     };
-    write_authorization(out, &fields)?;
+    let sess_cnonce = (alg.is_sess() && qop.is_none()).then_some(ans.cnonce);
+    write_with_cnonce(out, &fields, sess_cnonce)?;
     Ok(response)
 }
 
@@ -287,13 +305,23 @@ impl DigestCredentials<'_> {
     }
 }
 
+/// Longest Authorization value parsed (bytes): the largest message. An
+/// answer echoes the challenge's realm, nonce and opaque (up to
+/// `MAX_INPUT_LEN` together) and adds the user name, the Request-URI and
+/// the rest, so it may be longer than the challenge it answers; the
+/// message limit is what bounds it.
+///
+/// cbindgen:ignore
+pub const MAX_AUTHORIZATION_LEN: usize = crate::sip::MAX_MSG_SIZE;
+
 /// Parses an Authorization / Proxy-Authorization value holding one Digest
-/// credentials. Errors: any syntax error of `parse_challenges`;
+/// credentials. Errors: `TooLong` over `MAX_AUTHORIZATION_LEN`; any syntax
+/// error of `parse_challenges`;
 /// `NotOneCredential` for zero or several elements; `NotDigest`;
 /// `Missing(name)` for username, realm, nonce, uri or response, and for
 /// cnonce and nc when qop is present; `DuplicateParam(name)`.
 pub fn parse_authorization(value: &[u8]) -> std::result::Result<DigestCredentials<'_>, ParseError> {
-    let mut all = parse_challenges(value);
+    let mut all = parse_elements(value, MAX_AUTHORIZATION_LEN);
     if all.len() != 1 {
         return Err(all
             .into_iter()

@@ -24,12 +24,16 @@
 //! character other than the expected `=`, `,` or value), `EmptyValue`
 //! (`name=` with nothing after), `UnterminatedQuote` (the quote runs to the
 //! end: the rest of the input is consumed) and `TooManyParams`. Limits: an
-//! input longer than `MAX_INPUT_LEN` gives the single entry `Err(TooLong)`;
-//! after `MAX_ELEMENTS` entries one `Err(TooMany)` is added and the rest is
-//! ignored; a challenge with more than `MAX_PARAMS` parameters is
-//! `Err(TooManyParams)`. So the output holds at most `MAX_ELEMENTS + 1`
-//! entries of at most `MAX_PARAMS` parameters, and unescaped copies never
-//! exceed the input's length: memory is bounded. No input panics.
+//! input longer than `MAX_INPUT_LEN` gives the single entry `Err(TooLong)`
+//! (the client reports it as `Error::MsgTooLong`); a challenge with more
+//! than `MAX_PARAMS` parameters is `Err(TooManyParams)`. There is no cap on
+//! the number of challenges in one value: every element is returned, so a
+//! value offering 20 realms gets 20 answers (dropping the rest silently
+//! would leave realms unanswered with no status saying why). Cost stays
+//! linear: one pass over at most `MAX_INPUT_LEN` bytes, each element at
+//! least one byte plus its comma (so at most `MAX_INPUT_LEN / 2 + 1`
+//! entries), each of at most `MAX_PARAMS` parameters, and unescaped copies
+//! never exceed the input's length. No input panics.
 //!
 //! `Challenge::to_digest` then checks a Digest challenge: scheme Digest
 //! (else `NotDigest`), `realm` and `nonce` present (else `Missing`), no known
@@ -43,19 +47,19 @@ use std::borrow::Cow;
 use std::fmt;
 
 /// Longest header value parsed (bytes); longer values are rejected whole.
-pub(crate) const MAX_INPUT_LEN: usize = 8 * 1024;
-/// Most entries (challenges and errors) returned for one header value.
-pub(crate) const MAX_ELEMENTS: usize = 16;
+///
+/// cbindgen:ignore
+pub const MAX_INPUT_LEN: usize = 8 * 1024;
 /// Most parameters in one challenge.
-pub(crate) const MAX_PARAMS: usize = 32;
+///
+/// cbindgen:ignore
+pub const MAX_PARAMS: usize = 32;
 
 /// Why an element of a header value was rejected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ParseError {
     /// The whole value is longer than `MAX_INPUT_LEN`; nothing was parsed.
     TooLong,
-    /// More than `MAX_ELEMENTS` elements; the rest was ignored.
-    TooMany,
     /// An element does not start with a scheme token.
     BadScheme,
     /// An unexpected character where `=`, `,`, whitespace or a value belongs.
@@ -89,9 +93,13 @@ impl fmt::Display for ParseError {
 impl std::error::Error for ParseError {}
 
 impl From<ParseError> for Error {
-    /// Every parse failure is an invalid header to the rest of the library.
-    fn from(_: ParseError) -> Error {
-        Error::InvalidHdr
+    /// A value over the length limit is too long; every other parse failure
+    /// is an invalid header.
+    fn from(e: ParseError) -> Error {
+        match e {
+            ParseError::TooLong => Error::MsgTooLong,
+            _ => Error::InvalidHdr,
+        }
     }
 }
 
@@ -282,8 +290,16 @@ impl DigestChallenge<'_> {
 /// Parses a WWW-Authenticate / Proxy-Authenticate value into its challenges
 /// (see the module doc for the grammar and the exact error behaviour).
 pub fn parse_challenges(input: &[u8]) -> Vec<std::result::Result<Challenge<'_>, ParseError>> {
+    parse_elements(input, MAX_INPUT_LEN)
+}
+
+/// `parse_challenges` with another length limit (`TooLong` above `max_len`).
+pub(crate) fn parse_elements(
+    input: &[u8],
+    max_len: usize,
+) -> Vec<std::result::Result<Challenge<'_>, ParseError>> {
     let mut out = Vec::new();
-    if input.len() > MAX_INPUT_LEN {
+    if input.len() > max_len {
         out.push(Err(ParseError::TooLong));
         return out;
     }
@@ -299,10 +315,6 @@ pub fn parse_challenges(input: &[u8]) -> Vec<std::result::Result<Challenge<'_>, 
             continue;
         }
         skipping_params = false;
-        if out.len() >= MAX_ELEMENTS {
-            out.push(Err(ParseError::TooMany));
-            break;
-        }
         match parse_one(&mut c) {
             Ok(ch) => out.push(Ok(ch)),
             Err(e) => {
