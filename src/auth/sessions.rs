@@ -546,24 +546,31 @@ impl<S: Copy, P> Sessions<S, P> {
             let Some(setting) = own.setting else {
                 return Ok(finish(Err(Error::InvalidOp)));
             };
-            for k in 0..LANE_SLOTS {
-                let at = (own.next + k) % LANE_SLOTS;
-                let index = lane.slots[at].load(Ordering::Relaxed);
-                let slot = self.listed_slot(index);
-                if slot.is_free() {
-                    let token = slot.fill(index, acting.id.0, through.id.0, payload, self.slot_key);
-                    // Last in, first out: in a steady cycle the slot just
-                    // claimed is the one issued next.
-                    own.next = at;
-                    return Ok(finish(Ok(Issued {
-                        token,
-                        setting,
-                        acting,
-                    })));
-                }
+            if let Some((index, slot)) = self.free_lane_slot(lane, own) {
+                let token = slot.fill(index, acting.id.0, through.id.0, payload, self.slot_key);
+                return Ok(finish(Ok(Issued {
+                    token,
+                    setting,
+                    acting,
+                })));
             }
             lane.busy.store(0, Ordering::Release);
             Err(payload)
+        })
+    }
+
+    /// A free slot of `lane`, looked for from where its issuer last issued
+    /// (last in, first out: in a steady cycle the slot just claimed is the
+    /// one issued next). Called by the lane's issuer, with its `own`.
+    fn free_lane_slot(&self, lane: &Lane<S>, own: &mut LaneOwn<S>) -> Option<(usize, &Slot<P>)> {
+        (0..LANE_SLOTS).find_map(|k| {
+            let at = (own.next + k) % LANE_SLOTS;
+            let index = lane.slots[at].load(Ordering::Relaxed);
+            let slot = self.listed_slot(index);
+            slot.is_free().then(|| {
+                own.next = at;
+                (index, slot)
+            })
         })
     }
 
@@ -599,15 +606,8 @@ impl<S: Copy, P> Sessions<S, P> {
                 own.setting = setting;
                 let setting = setting?;
                 // The record lock orders this issue with close, as for the list.
-                for at in 0..LANE_SLOTS {
-                    let index = e.lane.slots[at].load(Ordering::Relaxed);
-                    let slot = self.listed_slot(index);
-                    if slot.is_free() {
-                        own.next = at;
-                        return Some((index, slot, setting));
-                    }
-                }
-                None
+                let (index, slot) = self.free_lane_slot(&e.lane, own)?;
+                Some((index, slot, setting))
             });
             if let Some((index, slot, setting)) = from_lane {
                 let token = slot.fill(index, acting.id.0, through.id.0, payload, self.slot_key);
