@@ -320,6 +320,32 @@ static void test_parent_session(void)
     CHECK_STATUS(pjsip_auth_clt_async_abandon(&parent, ctx2.token), PJ_SUCCESS);
     CHECK(pj_grp_lock_get_ref(glock) == 1);
 
+    /* deinit of a child revokes the tokens issued through it (they are
+     * pending on the parent): abandon_impl once, reference dropped, and the
+     * parent's own pending count back to 0; a sibling's token is untouched */
+    {
+        pjsip_auth_clt_sess kid;
+        owner_t o_kid, o_sib;
+        CHECK_STATUS(pjsip_auth_clt_init(&kid, NULL, NULL, 0), PJ_SUCCESS);
+        CHECK_STATUS(pjsip_auth_clt_set_parent(&kid, &parent), PJ_SUCCESS);
+        owner_init(&o_kid, glock);
+        CHECK_STATUS(challenge(&kid, &o_kid, tdata, rdata), PJ_SUCCESS);
+        void *kid_token = ctx2.token;
+        owner_init(&o_sib, glock);
+        CHECK_STATUS(challenge(&child, &o_sib, tdata, rdata), PJ_SUCCESS);
+        void *sib_token = ctx2.token;
+        CHECK(pjshim_auth_clt_async_pending(&parent) == 2);
+        CHECK_STATUS(pjsip_auth_clt_deinit(&kid), PJ_SUCCESS);
+        CHECK(atomic_load(&o_kid.abandons) == 1 && atomic_load(&o_kid.sends) == 0);
+        CHECK(o_kid.impl.signature[0] == 0);
+        CHECK(pjshim_auth_clt_async_pending(&parent) == 1);
+        CHECK_STATUS(pjsip_auth_clt_async_abandon(&parent, kid_token), PJ_EINVAL);
+        CHECK(pj_grp_lock_get_ref(glock) == 2);
+        CHECK_STATUS(pjsip_auth_clt_async_abandon(&child, sib_token), PJ_SUCCESS);
+        CHECK(atomic_load(&o_sib.abandons) == 1);
+        CHECK(pj_grp_lock_get_ref(glock) == 1);
+    }
+
     /* a child whose parent is gone reports PJ_EINVAL */
     CHECK_STATUS(pjsip_auth_clt_deinit(&parent), PJ_SUCCESS);
     owner_init(&o, glock);
