@@ -15,13 +15,15 @@
 //! Drop guard.
 
 mod common;
+#[path = "../interop/kamailio_rig.rs"]
+mod kamailio_rig;
 
 use common::{build_c, target_dir};
+use kamailio_rig::{find_program, free_udp_port, Kamailio as Registrar};
 use std::net::UdpSocket;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use md5::Digest;
 
@@ -35,15 +37,6 @@ fn required() -> bool {
     std::env::var("PJSHIM_REQUIRE_KAMAILIO").is_ok_and(|v| v == "1")
 }
 
-/// A program on PATH or in the sbin directories (kamailio lives in /usr/sbin).
-fn find_program(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain(["/usr/sbin", "/usr/local/sbin", "/sbin"].map(PathBuf::from))
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
-}
-
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -53,136 +46,6 @@ fn hash(alg: &str, s: &str) -> String {
         "SHA-256" => hex(&sha2::Sha256::digest(s.as_bytes())),
         _ => hex(&md5::Md5::digest(s.as_bytes())),
     }
-}
-
-/// A Kamailio instance; stopped (TERM, then KILL to its process group) on drop.
-struct Registrar {
-    child: Child,
-    dir: PathBuf,
-    port: u16,
-    alg: &'static str,
-}
-
-impl Registrar {
-    fn start(bin: &Path, alg: &'static str) -> Registrar {
-        let mut last = String::new();
-        for attempt in 0..3 {
-            let port = free_udp_port();
-            let dir = std::env::temp_dir().join(format!(
-                "pjshim-kamailio-{}-{}-{attempt}",
-                std::process::id(),
-                port
-            ));
-            let _ = std::fs::remove_dir_all(&dir);
-            std::fs::create_dir_all(dir.join("db")).unwrap();
-            for table in ["version", "subscriber"] {
-                std::fs::copy(
-                    root().join("interop/kamailio/db").join(table),
-                    dir.join("db").join(table),
-                )
-                .unwrap();
-            }
-            let log = std::fs::File::create(dir.join("kamailio.log")).unwrap();
-            let mut cmd = Command::new(bin);
-            cmd.args(["-DD", "-E", "-m", "32", "-M", "4", "-f"])
-                .arg(root().join("interop/kamailio/kamailio.cfg"))
-                .arg("-Y")
-                .arg(&dir)
-                .arg("-P")
-                .arg(dir.join("kamailio.pid"))
-                .arg("-A")
-                .arg(format!("SHIM_PORT={port}"))
-                .arg("-A")
-                .arg(format!("SHIM_DB=\"text://{}\"", dir.join("db").display()));
-            if alg == "SHA-256" {
-                cmd.args(["-A", "SHA256"]);
-            }
-            cmd.stdin(Stdio::null())
-                .stdout(log.try_clone().unwrap())
-                .stderr(log)
-                .process_group(0);
-            let child = cmd.spawn().expect("spawn kamailio");
-            let mut reg = Registrar {
-                child,
-                dir,
-                port,
-                alg,
-            };
-            if reg.wait_ready() {
-                eprintln!(
-                    "kamailio {alg}: pid {} on udp:127.0.0.1:{port}",
-                    reg.child.id()
-                );
-                return reg;
-            }
-            last = reg.log();
-            // Dropping reg stops it; try another port.
-        }
-        panic!("kamailio ({alg}) did not start; last log:\n{last}");
-    }
-
-    /// Up to ~10 s for an answer to OPTIONS; false if it exited or stayed silent.
-    fn wait_ready(&mut self) -> bool {
-        let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
-        sock.set_read_timeout(Some(Duration::from_millis(200)))
-            .unwrap();
-        let lport = sock.local_addr().unwrap().port();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let mut n = 0;
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return false;
-            }
-            n += 1;
-            let msg = format!(
-                "OPTIONS sip:127.0.0.1:{p} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{lport};rport;branch=z9hG4bKready{n}\r\n\
-                 Max-Forwards: 5\r\nFrom: <sip:probe@{REALM}>;tag=r{n}\r\nTo: <sip:127.0.0.1:{p}>\r\n\
-                 Call-ID: ready-{lport}-{n}@127.0.0.1\r\nCSeq: {n} OPTIONS\r\nContent-Length: 0\r\n\r\n",
-                p = self.port
-            );
-            let _ = sock.send_to(msg.as_bytes(), ("127.0.0.1", self.port));
-            let mut buf = [0u8; 4096];
-            if let Ok(len) = sock.recv(&mut buf) {
-                if buf[..len].starts_with(b"SIP/2.0 200") {
-                    return true;
-                }
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        false
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.join("kamailio.log")).unwrap_or_default()
-    }
-}
-
-impl Drop for Registrar {
-    fn drop(&mut self) {
-        let pid = self.child.id() as libc::pid_t;
-        // SAFETY: signals to the process we spawned and to its own process group.
-        unsafe { libc::kill(pid, libc::SIGTERM) };
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        // Whatever is left of its group (process_group(0): pgid == pid).
-        unsafe { libc::kill(-pid, libc::SIGKILL) };
-        let _ = self.child.wait();
-        if !std::thread::panicking() {
-            let _ = std::fs::remove_dir_all(&self.dir);
-        } else {
-            eprintln!("kamailio log kept in {}", self.dir.display());
-        }
-    }
-}
-
-fn free_udp_port() -> u16 {
-    let s = UdpSocket::bind("127.0.0.1:0").unwrap();
-    s.local_addr().unwrap().port()
 }
 
 /// A minimal SIP UAC over UDP for probing the registrar: REGISTER with an
@@ -554,8 +417,8 @@ fn kamailio_interop() {
         eprintln!("SKIP kamailio interop: kamailio is not installed (Debian package `kamailio`)");
         return;
     };
-    let md5 = Registrar::start(&kamailio, "MD5");
-    let sha = Registrar::start(&kamailio, "SHA-256");
+    let md5 = Registrar::start(&kamailio, root(), "MD5");
+    let sha = Registrar::start(&kamailio, root(), "SHA-256");
 
     prove_rig(&md5);
     prove_rig(&sha);

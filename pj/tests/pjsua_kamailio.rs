@@ -11,157 +11,29 @@
 //! it outlives its time limit.
 
 mod common;
+#[path = "../../interop/kamailio_rig.rs"]
+mod kamailio_rig;
 
 use std::io::{BufRead, BufReader, Write};
-use std::net::UdpSocket;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use kamailio_rig::{find_program, Kamailio};
 
 fn repo() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
 }
 
-fn find_kamailio() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain(["/usr/sbin", "/usr/local/sbin", "/sbin"].map(PathBuf::from))
-        .map(|d| d.join("kamailio"))
-        .find(|p| p.is_file())
-}
-
-fn free_udp_port() -> u16 {
-    let s = UdpSocket::bind("127.0.0.1:0").unwrap();
-    s.local_addr().unwrap().port()
-}
-
-/// Sends `sig` to the process group `pgid` (a process we started with
-/// process_group(0)).
-fn signal_group(sig: &str, pgid: u32) {
-    let _ = Command::new("kill")
-        .args([sig, "--", &format!("-{pgid}")])
-        .stderr(Stdio::null())
-        .status();
-}
-
-/// A Kamailio on udp:127.0.0.1:<port>; stopped on drop.
-struct Kamailio {
-    child: Child,
-    dir: PathBuf,
-    port: u16,
-}
-
-impl Kamailio {
-    fn start(bin: &Path, work: &Path, sha256: bool) -> Kamailio {
-        let mut last = String::new();
-        for attempt in 0..3 {
-            let port = free_udp_port();
-            let dir = work.join(format!("kamailio-{port}-{attempt}"));
-            let _ = std::fs::remove_dir_all(&dir);
-            std::fs::create_dir_all(dir.join("db")).unwrap();
-            // db_text writes its tables back: a copy per instance.
-            for table in ["version", "subscriber"] {
-                std::fs::copy(
-                    repo().join("interop/kamailio/db").join(table),
-                    dir.join("db").join(table),
-                )
-                .unwrap();
-            }
-            let log = std::fs::File::create(dir.join("kamailio.log")).unwrap();
-            let mut cmd = Command::new(bin);
-            cmd.args(["-DD", "-E", "-m", "32", "-M", "4", "-f"])
-                .arg(repo().join("interop/kamailio/kamailio.cfg"))
-                .arg("-Y")
-                .arg(&dir)
-                .arg("-P")
-                .arg(dir.join("kamailio.pid"))
-                .arg("-A")
-                .arg(format!("SHIM_PORT={port}"))
-                .arg("-A")
-                .arg(format!("SHIM_DB=\"text://{}\"", dir.join("db").display()));
-            if sha256 {
-                cmd.args(["-A", "SHA256"]);
-            }
-            cmd.stdin(Stdio::null())
-                .stdout(log.try_clone().unwrap())
-                .stderr(log)
-                .process_group(0);
-            let child = cmd.spawn().expect("spawn kamailio");
-            let mut k = Kamailio { child, dir, port };
-            if k.wait_ready() {
-                return k;
-            }
-            last = k.log();
-        }
-        panic!("kamailio did not start; last log:\n{last}");
-    }
-
-    /// Up to ~10 s for a 200 to OPTIONS (the configuration answers it).
-    fn wait_ready(&mut self) -> bool {
-        let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
-        sock.set_read_timeout(Some(Duration::from_millis(200)))
-            .unwrap();
-        let lport = sock.local_addr().unwrap().port();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let mut n = 0;
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return false;
-            }
-            n += 1;
-            let msg = format!(
-                "OPTIONS sip:127.0.0.1:{p} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{lport};rport;branch=z9hG4bKpjready{n}\r\n\
-                 Max-Forwards: 5\r\nFrom: <sip:probe@shim.test>;tag=r{n}\r\nTo: <sip:127.0.0.1:{p}>\r\n\
-                 Call-ID: pjready-{lport}-{n}@127.0.0.1\r\nCSeq: {n} OPTIONS\r\nContent-Length: 0\r\n\r\n",
-                p = self.port
-            );
-            let _ = sock.send_to(msg.as_bytes(), ("127.0.0.1", self.port));
-            let mut buf = [0u8; 4096];
-            if let Ok(len) = sock.recv(&mut buf) {
-                if buf[..len].starts_with(b"SIP/2.0 200") {
-                    return true;
-                }
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        false
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.join("kamailio.log")).unwrap_or_default()
-    }
-
-    /// The "shim: REGISTER ..." lines the configuration logs for `src`
-    /// (127.0.0.1:<port>), as their has_auth= values.
-    fn registers_from(&self, src: &str) -> Vec<String> {
-        self.log()
-            .lines()
-            .filter(|l| l.contains("shim: REGISTER") && l.contains(&format!("src={src} ")))
-            .filter_map(|l| l.split("has_auth=").nth(1).map(|v| v.trim().to_owned()))
-            .collect()
-    }
-}
-
-impl Drop for Kamailio {
-    fn drop(&mut self) {
-        let pid = self.child.id();
-        signal_group("-TERM", pid);
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        // Its forked children, whatever is left of the group.
-        signal_group("-KILL", pid);
-        let _ = self.child.wait();
-        if std::thread::panicking() {
-            eprintln!("kamailio log kept in {}", self.dir.display());
-        }
-    }
+/// The "shim: REGISTER ..." lines the configuration logs for `src`
+/// (127.0.0.1:<port>), as their has_auth= values.
+fn registers_from(reg: &Kamailio, src: &str) -> Vec<String> {
+    reg.log()
+        .lines()
+        .filter(|l| l.contains("shim: REGISTER") && l.contains(&format!("src={src} ")))
+        .filter_map(|l| l.split("has_auth=").nth(1).map(|v| v.trim().to_owned()))
+        .collect()
 }
 
 /// The copy of the tree with pjsua relinked against our archive; returns
@@ -381,7 +253,7 @@ fn check(who: &str, alg: &str, run: &PjsuaRun, reg: &Kamailio) {
         .src
         .as_deref()
         .expect("pjsua's published address in its log");
-    let seen = reg.registers_from(src);
+    let seen = registers_from(reg, src);
     assert!(
         seen.iter().filter(|v| *v == "yes").count() >= 2 && seen.contains(&"no".to_owned()),
         "{who}, {alg}: Kamailio's REGISTERs from {src}: {seen:?}\n{}",
@@ -399,7 +271,7 @@ fn relinked_pjsua_registers_and_unregisters_through_kamailio_md5_and_sha256() {
         return;
     };
     let required = std::env::var("PJSHIM_REQUIRE_KAMAILIO").is_ok_and(|v| v == "1");
-    let Some(kamailio) = find_kamailio() else {
+    let Some(kamailio) = find_program("kamailio") else {
         assert!(
             !required,
             "PJSHIM_REQUIRE_KAMAILIO=1 but kamailio is not installed"
@@ -433,12 +305,12 @@ fn relinked_pjsua_registers_and_unregisters_through_kamailio_md5_and_sha256() {
     assert!(!symbols(&stock).contains("pjshim_pj_version"));
 
     let work = common::scratch("pjsua_kamailio");
-    for (alg, sha) in [("MD5", false), ("SHA-256", true)] {
-        let reg = Kamailio::start(&kamailio, &work, sha);
+    for alg in ["MD5", "SHA-256"] {
+        let reg = Kamailio::start(&kamailio, repo(), alg);
         let control = run_pjsua(&stock, &reg, &work.join(format!("stock-{alg}.log")));
-        check("stock pjsua (the rig's control)", alg, &control, &reg);
+        check("stock pjsua (the rig's control)", reg.alg, &control, &reg);
         let run = run_pjsua(&ours, &reg, &work.join(format!("ours-{alg}.log")));
-        check("the relinked pjsua", alg, &run, &reg);
+        check("the relinked pjsua", reg.alg, &run, &reg);
         eprintln!(
             "pjsua_kamailio {alg}: stock and relinked pjsua registered and unregistered \
              (Kamailio on udp:127.0.0.1:{})",
