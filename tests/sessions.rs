@@ -395,3 +395,20 @@ fn closing_a_child_revokes_what_was_issued_through_it_and_nothing_else() {
     assert_eq!(t.claim(parent, own), Ok(200));
     assert_eq!(t.live_tokens(), 0);
 }
+
+/// A token issued on a session before it got a parent stays consumable
+/// through that session, whether it sits in the session's lane or on its
+/// list (the two must agree), and not through an unrelated session.
+#[test]
+fn a_token_issued_before_set_parent_is_claimed_through_its_session() {
+    let t = Table::new(16, 1 << 12);
+    let (a, p, other) = (open(&t), open(&t), open(&t));
+    // More than the lane holds: the later ones go to the list.
+    let tokens: Vec<Token> = (0..8).map(|i| t.issue(a, i).unwrap().token).collect();
+    t.set_parent(a, p).unwrap();
+    for (i, tok) in tokens.iter().enumerate() {
+        assert_eq!(t.claim(other, *tok), Err(Error::InvalidArg));
+        assert_eq!(t.claim(a, *tok), Ok(i as u64), "token {i}");
+    }
+    assert_eq!(t.live_tokens(), 0);
+}

@@ -39,6 +39,8 @@ struct MSession {
 struct MToken {
     token: Token,
     owner: SessionId,
+    /// The session it was issued through (the owner, or a child of it).
+    via: SessionId,
     payload: u64,
     pending: bool,
 }
@@ -92,12 +94,18 @@ impl Model {
         );
     }
 
-    /// What a claim of `token` through `via` must give.
+    /// What a claim of `token` through `via` must give: pending on `via`
+    /// itself or on the session acting for it.
     fn expect_claim(&self, via: SessionId, token: Token) -> Result<usize, Error> {
-        let acting = self.acting(via)?;
-        self.tokens
+        let t = self
+            .tokens
             .iter()
-            .position(|t| t.pending && t.token == token && t.owner == acting)
+            .position(|t| t.pending && t.token == token);
+        if let Some(i) = t.filter(|&i| self.tokens[i].owner == via) {
+            return Ok(i);
+        }
+        let acting = self.acting(via)?;
+        t.filter(|&i| self.tokens[i].owner == acting)
             .ok_or(Error::InvalidArg)
     }
 }
@@ -148,10 +156,15 @@ fn close(t: &Table, m: &mut Model, id: SessionId) {
     }
     let mut got = got.expect("close of a live session");
     let mut want: Vec<u64> = Vec::new();
+    // Its own tokens, and those issued through it onto its (live) parent.
+    let parent = m
+        .find(id)
+        .and_then(|s| s.parent)
+        .filter(|&p| m.find(p).is_some());
     for tk in m
         .tokens
         .iter_mut()
-        .filter(|tk| tk.pending && tk.owner == id)
+        .filter(|tk| tk.pending && (tk.owner == id || (Some(tk.owner) == parent && tk.via == id)))
     {
         tk.pending = false;
         want.push(tk.payload);
@@ -300,6 +313,7 @@ fuzz_target!(|data: &[u8]| {
                         m.tokens.push(MToken {
                             token: issued.token,
                             owner: acting,
+                            via: id,
                             payload,
                             pending: true,
                         });

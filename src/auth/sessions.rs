@@ -721,39 +721,37 @@ impl<S: Copy, P> Sessions<S, P> {
         }
     }
 
-    /// Consumes `token`, pending on the session acting for `id`, and returns
-    /// its payload. Of any number of concurrent claims of one token exactly
+    /// Consumes `token`, pending on `id` or on the session acting for it,
+    /// and returns its payload. Of any number of concurrent claims of one token exactly
     /// one succeeds; the rest, and any claim of an unknown, consumed, revoked,
     /// foreign or forged token, get `InvalidArg` and change nothing.
     pub fn claim(&self, id: SessionId, token: Token) -> Result<P> {
         let (index, generation) =
             handle::decode(token.raw(), self.slot_key).ok_or(Error::InvalidArg)?;
         let slot = self.slots.get(index).ok_or(Error::InvalidArg)?;
-        // A lane token pending on `id` itself needs no session lookup: such a
-        // token exists only while `id` is open (close revokes every one, and
-        // a claim racing that revocation is decided by the one CAS), and its
-        // slot is freed in place. Through a child, only the child's own entry
-        // is read (its parent link); the parent's tokens vouch for the parent.
-        if slot.in_lane.load(Ordering::Relaxed) != 0 {
-            let mut payload = slot.claim(generation, id.0);
-            if payload.is_none() {
-                // Through a child: the token is on its parent's lane.
-                let (child, _) = self.entry(id)?;
-                match child.parent.load(Ordering::Acquire) {
-                    0 => return Err(Error::InvalidArg),
-                    parent => payload = slot.claim(generation, parent),
-                }
+        // The token must be pending on `id` itself (even if a parent acts for
+        // it now: the token was issued before the link) or on the session
+        // acting for it. `parties` is only a hint here: the claim below
+        // checks the owner again, in the slot.
+        let owner = if slot.parties().0 == id.0 {
+            id
+        } else {
+            let (e, _) = self.entry(id)?;
+            match e.parent.load(Ordering::Acquire) {
+                0 => return Err(Error::InvalidArg),
+                parent => SessionId(parent),
             }
-            let payload = payload.ok_or(Error::InvalidArg)?;
+        };
+        // A lane token needs no lookup of its owner: it exists only while the
+        // owner is open (close revokes every one, and a claim racing that
+        // revocation is decided by the one CAS), and its slot is freed in place.
+        if slot.in_lane.load(Ordering::Relaxed) != 0 {
+            let payload = slot.claim(generation, owner.0).ok_or(Error::InvalidArg)?;
             slot.release(generation);
             return Ok(payload);
         }
-        let (acting, e, owner_gen) = self.acting_entry(id)?;
-        let payload = slot
-            .claim(generation, acting.id.0)
-            .ok_or(Error::InvalidArg)?;
-        self.retire(acting.id, e, owner_gen, index, slot, generation);
-        Ok(payload)
+        let (e, owner_gen) = self.entry(owner)?;
+        self.claim_on(owner, e, owner_gen, token)
     }
 
     /// True while `token` is pending (a snapshot: it may end right after).
