@@ -14,6 +14,7 @@
 #include <pjlib.h>
 #include <pjlib-util.h>
 #include <pjsip.h>
+#include "pj_check.h"
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,14 +25,6 @@ extern size_t pjshim_pj_async_pending(const pjsip_auth_clt_sess *sess);
 extern pj_ssize_t pjshim_pj_describe_session(const pjsip_auth_clt_sess *sess, char *buf,
                                              size_t size);
 
-static int failures;
-#define EXPECT(cond)                                                                     \
-    do {                                                                                 \
-        if (!(cond)) {                                                                   \
-            printf("FAILED %s:%d: %s\n", __FILE__, __LINE__, #cond);                     \
-            failures++;                                                                  \
-        }                                                                                \
-    } while (0)
 
 static pjsip_endpoint *endpt;
 static pj_caching_pool cp;
@@ -39,11 +32,6 @@ static pj_pool_t *pool;
 static pj_grp_lock_t *glock;
 static pjsip_rx_data *rdata;
 static pjsip_tx_data *tdata;
-
-static pj_str_t S(const char *s)
-{
-    return pj_str((char *)s);
-}
 
 /* ---- The integrator side (what sip_reg.c / sip_inv.c do) ---- */
 
@@ -477,7 +465,6 @@ int main(void)
     pj_str_t target = S("sip:example.test"), from = S("<sip:alice@example.test>");
     pj_str_t call_id = S("c1");
     pjsip_via_hdr *via;
-    char *buf;
     size_t live;
     pj_log_set_level(1);
     if (pj_init() != PJ_SUCCESS || pjlib_util_init() != PJ_SUCCESS)
@@ -498,12 +485,8 @@ int main(void)
     via->sent_by.host = S("127.0.0.1");
     via->sent_by.port = 5070;
     pjsip_msg_insert_first_hdr(tdata->msg, (pjsip_hdr *)via);
-    rdata = PJ_POOL_ZALLOC_T(pool, pjsip_rx_data);
-    buf = pj_pool_alloc(pool, strlen(response_401) + 1);
-    strcpy(buf, response_401);
-    rdata->tp_info.pool = pool;
-    pj_list_init(&rdata->msg_info.parse_err);
-    EXPECT(pjsip_parse_rdata(buf, strlen(buf), rdata) != NULL);
+    rdata = parse_rdata(pool, response_401);
+    EXPECT(rdata != NULL);
 
     send_once_then_refused();
     abandon_decline_and_inside();

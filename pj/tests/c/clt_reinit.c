@@ -9,40 +9,14 @@
 #include <pjlib.h>
 #include <pjlib-util.h>
 #include <pjsip.h>
+#include "pj_check.h"
 #include <stdio.h>
 #include <string.h>
 
-static int failures;
-#define EXPECT(cond)                                                                     \
-    do {                                                                                 \
-        if (!(cond)) {                                                                   \
-            printf("FAILED %s:%d: %s\n", __FILE__, __LINE__, #cond);                     \
-            failures++;                                                                  \
-        }                                                                                \
-    } while (0)
 
 static pjsip_endpoint *endpt;
 static pj_caching_pool cp;
 static pj_pool_t *pool;
-
-static pj_str_t S(const char *s)
-{
-    return pj_str((char *)s);
-}
-
-static pjsip_rx_data *parse(const char *text)
-{
-    pjsip_rx_data *rdata = PJ_POOL_ZALLOC_T(pool, pjsip_rx_data);
-    char *buf = pj_pool_alloc(pool, strlen(text) + 1);
-    strcpy(buf, text);
-    rdata->tp_info.pool = pool;
-    pj_list_init(&rdata->msg_info.parse_err);
-    if (pjsip_parse_rdata(buf, strlen(buf), rdata) == NULL) {
-        printf("cannot parse:\n%s\n", text);
-        return NULL;
-    }
-    return rdata;
-}
 
 static pjsip_tx_data *make_register(void)
 {
@@ -73,7 +47,7 @@ static pjsip_rx_data *response(int code, const char *chal)
              "To: <sip:alice@example.test>;tag=b\r\n"
              "Call-ID: c1\r\nCSeq: 1 REGISTER\r\n%sContent-Length: 0\r\n\r\n",
              code, chal);
-    return parse(text);
+    return parse_rdata(pool, text);
 }
 
 static const char *password_of(const pj_str_t *realm)
@@ -111,7 +85,7 @@ static pj_status_t verify(pjsip_tx_data *tdata, const char *realm, pj_bool_t pro
     if (len <= 0)
         return PJ_ETOOBIG;
     buf[len] = 0;
-    req = parse(buf);
+    req = parse_rdata(pool, buf);
     if (req == NULL)
         return PJSIP_EINVALIDMSG;
     if (pjsip_auth_srv_init(pool, &srv, &r, &lookup, proxy ? PJSIP_AUTH_SRV_IS_PROXY : 0) !=
@@ -341,7 +315,7 @@ static void refusals(void)
     EXPECT((int)pj_list_size(&tdata->msg->hdr) == hdrs_before);
     EXPECT(tdata->auth_retry == PJ_FALSE);
     /* A request where the response belongs. */
-    req = parse("REGISTER sip:example.test SIP/2.0\r\n"
+    req = parse_rdata(pool, "REGISTER sip:example.test SIP/2.0\r\n"
                 "Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-x\r\n"
                 "From: <sip:a@example.test>;tag=a\r\nTo: <sip:a@example.test>\r\n"
                 "Call-ID: c2\r\nCSeq: 1 REGISTER\r\nContent-Length: 0\r\n\r\n");

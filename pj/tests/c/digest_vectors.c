@@ -12,6 +12,7 @@
  * PJSHIM_OURS. */
 #include <pjlib.h>
 #include <pjsip.h>
+#include "pj_check.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -20,20 +21,6 @@ extern const pjsip_auth_algorithm pjsip_auth_algorithms[];
 extern int pjshim_pj_selfcheck(void);
 #endif
 
-static int failures;
-
-#define EXPECT(cond)                                                                     \
-    do {                                                                                 \
-        if (!(cond)) {                                                                   \
-            printf("FAILED %s:%d: %s\n", __FILE__, __LINE__, #cond);                     \
-            failures++;                                                                  \
-        }                                                                                \
-    } while (0)
-
-static pj_str_t S(const char *s)
-{
-    return pj_str((char *)s);
-}
 
 static pjsip_cred_info cred_of(const char *user, int data_type, const char *data, int alg)
 {

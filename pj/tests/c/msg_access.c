@@ -11,6 +11,7 @@
 #include <pjlib.h>
 #include <pjlib-util.h>
 #include <pjsip.h>
+#include "pj_check.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -20,37 +21,10 @@ extern pj_status_t pjshim_pj_selftest_answer(const pjsip_rx_data *rdata, pjsip_t
                                              const char *username, const char *password);
 extern int pjshim_pj_selfcheck(void);
 
-static int failures;
-#define EXPECT(cond)                                                                     \
-    do {                                                                                 \
-        if (!(cond)) {                                                                   \
-            printf("FAILED %s:%d: %s\n", __FILE__, __LINE__, #cond);                     \
-            failures++;                                                                  \
-        }                                                                                \
-    } while (0)
 
 static pjsip_endpoint *endpt;
 static pj_caching_pool cp;
 static const char *lookup_password = "secret";
-
-static pj_str_t S(const char *s)
-{
-    return pj_str((char *)s);
-}
-
-static pjsip_rx_data *parse(pj_pool_t *pool, const char *text)
-{
-    pjsip_rx_data *rdata = PJ_POOL_ZALLOC_T(pool, pjsip_rx_data);
-    char *buf = pj_pool_alloc(pool, strlen(text) + 1);
-    strcpy(buf, text);
-    rdata->tp_info.pool = pool;
-    pj_list_init(&rdata->msg_info.parse_err);
-    if (pjsip_parse_rdata(buf, strlen(buf), rdata) == NULL) {
-        printf("cannot parse:\n%s\n", text);
-        return NULL;
-    }
-    return rdata;
-}
 
 static pjsip_tx_data *make_register(void)
 {
@@ -139,7 +113,7 @@ static pj_status_t verify(pj_pool_t *pool, pjsip_tx_data *tdata, pj_bool_t proxy
     if (len <= 0)
         return PJ_ETOOBIG;
     buf[len] = 0;
-    req = parse(pool, buf);
+    req = parse_rdata(pool, buf);
     if (req == NULL)
         return PJSIP_EINVALIDMSG;
     if (pjsip_auth_srv_init(pool, &srv, &realm, &lookup, proxy ? PJSIP_AUTH_SRV_IS_PROXY : 0) !=
@@ -152,7 +126,7 @@ static void check_401(pj_pool_t *pool)
 {
     char text[4000];
     pjsip_tx_data *tdata = make_register();
-    pjsip_rx_data *rdata = parse(pool, response_401);
+    pjsip_rx_data *rdata = parse_rdata(pool, response_401);
     pjsip_via_hdr *via;
     int code = 0;
     long refs;
@@ -203,7 +177,7 @@ static void check_407_sha256(pj_pool_t *pool)
 {
     char text[4000];
     pjsip_tx_data *tdata = make_register();
-    pjsip_rx_data *rdata = parse(pool, response_407);
+    pjsip_rx_data *rdata = parse_rdata(pool, response_407);
     int code = 0;
     EXPECT(tdata != NULL && rdata != NULL);
     if (!tdata || !rdata)
@@ -228,10 +202,10 @@ static void check_refusals(pj_pool_t *pool)
     pjsip_tx_data *tdata = make_register();
     pjsip_rx_data *req;
     pjsip_hdr *via;
-    pjsip_rx_data *rdata = parse(pool, response_401);
+    pjsip_rx_data *rdata = parse_rdata(pool, response_401);
     char small[8];
     /* A request where a response is expected, and the other way round. */
-    req = parse(pool, "REGISTER sip:example.test SIP/2.0\r\n"
+    req = parse_rdata(pool, "REGISTER sip:example.test SIP/2.0\r\n"
                       "Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-x\r\n"
                       "From: <sip:a@example.test>;tag=a\r\nTo: <sip:a@example.test>\r\n"
                       "Call-ID: c2\r\nCSeq: 1 REGISTER\r\nContent-Length: 0\r\n\r\n");
