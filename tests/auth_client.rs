@@ -1,6 +1,9 @@
 //! The synchronous digest client (`auth::client`): RFC vectors through the
 //! whole reinit path, SIP flows, error precedence, and a proptest.
 
+#[path = "common/client.rs"]
+mod client;
+use client::session;
 use pjsip_auth_shim::auth::client::{init, reinit, reinit_with};
 use pjsip_auth_shim::auth::credential::{Credential, Prefs, SecretKind};
 use pjsip_auth_shim::auth::session::ClientSession;
@@ -32,21 +35,8 @@ fn ha1_cred(realm: &str, user: &str, hex: &str, algorithm: Algorithm) -> Credent
     }
 }
 
-fn session(creds: Vec<Credential>) -> ClientSession {
-    ClientSession {
-        creds,
-        ..Default::default()
-    }
-}
-
 fn request() -> SipMessage {
-    let mut m = SipMessage::request("REGISTER", "sip:example.com");
-    m.push_header("Via", "SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKold;rport");
-    m.push_header("From", "<sip:alice@example.com>;tag=1");
-    m.push_header("To", "<sip:alice@example.com>");
-    m.push_header("Call-ID", "abc");
-    m.push_header("CSeq", "1 REGISTER");
-    m
+    client::register("SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKold;rport", "abc")
 }
 
 fn response(code: u16, hdrs: &[(&str, &str)]) -> SipMessage {

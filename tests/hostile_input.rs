@@ -2,6 +2,9 @@
 //! limits are stated and answered with a truthful status, never a silent
 //! drop. Each test here is cited by docs/hostile-input.md.
 
+#[path = "common/client.rs"]
+mod client;
+use client::session;
 use pjsip_auth_shim::auth::client::reinit_with;
 use pjsip_auth_shim::auth::credential::{Credential, SecretKind};
 use pjsip_auth_shim::auth::server::{challenge_value, mint_nonce, ServerAuth, StoredSecret};
@@ -24,21 +27,8 @@ fn cred(realm: &str, user: &str) -> Credential {
     }
 }
 
-fn session(creds: Vec<Credential>) -> ClientSession {
-    ClientSession {
-        creds,
-        ..Default::default()
-    }
-}
-
 fn request() -> SipMessage {
-    let mut m = SipMessage::request("REGISTER", "sip:example.com");
-    m.push_header("Via", "SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKh");
-    m.push_header("From", "<sip:alice@example.com>;tag=1");
-    m.push_header("To", "<sip:alice@example.com>");
-    m.push_header("Call-ID", "hostile");
-    m.push_header("CSeq", "1 REGISTER");
-    m
+    client::register("SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKh", "hostile")
 }
 
 const HEAD: &str =

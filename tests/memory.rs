@@ -6,6 +6,8 @@
 //! in parallel do not disturb each other's figures). Run with `--nocapture`
 //! to see the figures; the assertions are the bounds, not the figures.
 
+#[path = "common/client.rs"]
+mod client;
 use pjsip_auth_shim::auth::client::reinit_with;
 use pjsip_auth_shim::auth::credential::{Credential, SecretKind};
 use pjsip_auth_shim::auth::session::ClientSession;
@@ -71,13 +73,7 @@ fn cred(realm: &str) -> Credential {
 }
 
 fn request() -> SipMessage {
-    let mut m = SipMessage::request("REGISTER", "sip:example.com");
-    m.push_header("Via", "SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKmem");
-    m.push_header("From", "<sip:alice@example.com>;tag=1");
-    m.push_header("To", "<sip:alice@example.com>");
-    m.push_header("Call-ID", "mem");
-    m.push_header("CSeq", "1 REGISTER");
-    m
+    client::register("SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKmem", "mem")
 }
 
 fn challenge(realm: &str, nonce: u64, proxy: bool) -> SipMessage {
@@ -108,10 +104,7 @@ fn session_memory_is_flat_over_100k_new_nonces() {
     // filled by a throwaway session first: they belong to the thread, not
     // to the session measured below.
     {
-        let mut w = ClientSession {
-            creds: vec![cred("a.example"), cred("b.example")],
-            ..Default::default()
-        };
+        let mut w = client::session(vec![cred("a.example"), cred("b.example")]);
         for i in 0..8 {
             let realm = if i % 2 == 0 { "a.example" } else { "b.example" };
             let mut req = request();
@@ -120,10 +113,7 @@ fn session_memory_is_flat_over_100k_new_nonces() {
         }
     }
     let base = live();
-    let mut s = ClientSession {
-        creds: vec![cred("a.example"), cred("b.example")],
-        ..Default::default()
-    };
+    let mut s = client::session(vec![cred("a.example"), cred("b.example")]);
     let mut cn = 0u64;
     let mut cnonce = || {
         cn += 1;
@@ -217,10 +207,7 @@ fn bytes_per_pending_token_and_per_session() {
 #[test]
 fn bytes_of_a_client_session_after_one_answer() {
     let base = live();
-    let mut s = ClientSession {
-        creds: vec![cred("a.example")],
-        ..Default::default()
-    };
+    let mut s = client::session(vec![cred("a.example")]);
     let mut req = request();
     let mut cnonce = || b"0123456789abcdef".to_vec();
     reinit_with(
