@@ -90,6 +90,7 @@ pub(crate) fn spin_wait() {
 /// full barrier (Linux membarrier, private expedited); otherwise both are
 /// sequentially consistent fences. `prepare` must run before either is used.
 pub(crate) mod asymmetric {
+    // Under miri (which has no membarrier) the fence pair is used.
     #[cfg(not(loom))]
     mod imp {
         use std::sync::atomic::{compiler_fence, fence, AtomicU8, Ordering};
@@ -99,7 +100,7 @@ pub(crate) mod asymmetric {
         const FENCES: u8 = 2;
         static MODE: AtomicU8 = AtomicU8::new(UNKNOWN);
 
-        #[cfg(target_os = "linux")]
+        #[cfg(all(target_os = "linux", not(miri)))]
         fn membarrier(cmd: libc::c_int) -> bool {
             // SAFETY: membarrier takes two integer arguments and touches no
             // memory of ours; an unknown command only fails.
@@ -110,15 +111,15 @@ pub(crate) mod asymmetric {
             if MODE.load(Ordering::Acquire) != UNKNOWN {
                 return;
             }
-            #[cfg(target_os = "linux")]
+            #[cfg(all(target_os = "linux", not(miri)))]
             const REGISTER_PRIVATE_EXPEDITED: libc::c_int = 1 << 4;
-            #[cfg(target_os = "linux")]
+            #[cfg(all(target_os = "linux", not(miri)))]
             let mode = if membarrier(REGISTER_PRIVATE_EXPEDITED) {
                 MEMBARRIER
             } else {
                 FENCES
             };
-            #[cfg(not(target_os = "linux"))]
+            #[cfg(not(all(target_os = "linux", not(miri))))]
             let mode = FENCES;
             // Every caller computes the same answer; the first store wins.
             let _ = MODE.compare_exchange(UNKNOWN, mode, Ordering::AcqRel, Ordering::Acquire);
@@ -134,9 +135,9 @@ pub(crate) mod asymmetric {
         }
 
         pub(crate) fn heavy(_cell: &super::super::AtomicUsize) {
-            #[cfg(target_os = "linux")]
+            #[cfg(all(target_os = "linux", not(miri)))]
             const PRIVATE_EXPEDITED: libc::c_int = 1 << 3;
-            #[cfg(target_os = "linux")]
+            #[cfg(all(target_os = "linux", not(miri)))]
             if MODE.load(Ordering::Relaxed) == MEMBARRIER && membarrier(PRIVATE_EXPEDITED) {
                 return;
             }
