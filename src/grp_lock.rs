@@ -89,11 +89,13 @@ impl GroupLock {
     }
 
     /// Adds a reference; returns the new count. `Error::Gone` once destroyed.
+    #[inline]
     pub fn add_ref(&self) -> Result<usize> {
         self.add_ref_when(|_| true)
     }
 
     /// Adds a reference if `ok(count)` holds for the current count.
+    #[inline]
     fn add_ref_when(&self, ok: impl Fn(usize) -> bool) -> Result<usize> {
         let mut cur = self.state.load(Ordering::Acquire);
         loop {
@@ -123,6 +125,7 @@ impl GroupLock {
     ///
     /// Errors: `Error::InvalidOp` when the count is already 0 (nothing to drop),
     /// `Error::Gone` once destroyed.
+    #[inline]
     pub fn dec_ref(&self) -> Result<DecRef> {
         let mut cur = self.state.load(Ordering::Acquire);
         loop {

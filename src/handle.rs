@@ -25,6 +25,7 @@ pub(crate) const HALF: u32 = usize::BITS / 2;
 pub(crate) const LOW_MASK: usize = (1 << HALF) - 1;
 
 /// Packs `index` and `generation` into a handle value.
+#[inline(always)]
 pub(crate) fn encode(index: usize, generation: usize, key: usize) -> usize {
     debug_assert!(index < LOW_MASK);
     (((generation ^ key) & LOW_MASK) << HALF) | (index + 1)
@@ -32,6 +33,7 @@ pub(crate) fn encode(index: usize, generation: usize, key: usize) -> usize {
 
 /// (index, generation) of a handle value, or None for 0-index values, which
 /// no map issues.
+#[inline(always)]
 pub(crate) fn decode(raw: usize, key: usize) -> Option<(usize, usize)> {
     let low = raw & LOW_MASK;
     if low == 0 {
@@ -82,6 +84,7 @@ impl<T> Chunks<T> {
     }
 
     /// The item at `index`, if its chunk exists.
+    #[inline(always)]
     pub(crate) fn get(&self, index: usize) -> Option<&T> {
         let chunk = self.chunks.get(index >> self.shift)?.get()?;
         chunk.get(index & (self.chunk_size - 1))

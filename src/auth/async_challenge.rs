@@ -36,13 +36,27 @@ pub enum Outcome<P> {
 impl<S: Copy, P> Sessions<S, P> {
     /// Step 1: issue a token for `payload` on the session acting for `id` and
     /// run `callback` with it, no lock held.
+    #[inline]
     pub fn challenge(
         &self,
         id: SessionId,
         payload: P,
         callback: impl FnOnce(&Issued<S>) -> bool,
     ) -> Result<Outcome<P>> {
-        let issued = self.issue(id, payload)?;
+        self.challenge_at(id, None, payload, callback)
+    }
+
+    /// `challenge`; with `home`, `id` must have been opened with it
+    /// (`Sessions::acting_at`), checked in the same lookup.
+    #[inline]
+    pub fn challenge_at(
+        &self,
+        id: SessionId,
+        home: Option<usize>,
+        payload: P,
+        callback: impl FnOnce(&Issued<S>) -> bool,
+    ) -> Result<Outcome<P>> {
+        let issued = self.issue_at(id, home, payload)?;
         if callback(&issued) {
             return Ok(Outcome::Handled);
         }

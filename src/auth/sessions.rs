@@ -100,6 +100,14 @@ pub struct Issued<S> {
     pub acting: Acting,
 }
 
+/// A token found pending by `Sessions::find_pending`, to be claimed with
+/// `Sessions::claim_found`.
+pub struct Found<'a, P> {
+    index: usize,
+    generation: usize,
+    slot: &'a Slot<P>,
+}
+
 struct Record<S> {
     generation: usize,
     open: bool,
@@ -151,6 +159,10 @@ struct LaneOwn<S> {
     version: usize,
     setting: Option<S>,
     next: usize,
+    /// Addresses of the lane's slots (the `Slot<P>` of `Lane::slots`, in
+    /// the table's never-freed storage), so that the issuer reaches them
+    /// without a lookup. Written at adoption, before the first issue.
+    at: [usize; LANE_SLOTS],
 }
 
 struct Entry<S> {
@@ -180,6 +192,7 @@ impl<S> Entry<S> {
                     version: 0,
                     setting: None,
                     next: 0,
+                    at: [0; LANE_SLOTS],
                 }),
             },
             parent: AtomicUsize::new(0),
@@ -249,6 +262,7 @@ impl<S: Copy, P> Sessions<S, P> {
     }
 
     /// The live entry behind `id`, with its generation. Lock-free.
+    #[inline]
     fn entry(&self, id: SessionId) -> Result<(&Entry<S>, usize)> {
         let (index, generation) = handle::decode(id.0, self.key).ok_or(Error::InvalidArg)?;
         let e = self.entries.get(index).ok_or(Error::InvalidArg)?;
@@ -403,17 +417,24 @@ impl<S: Copy, P> Sessions<S, P> {
 
     /// `acting`, with the acting session's entry and generation.
     fn acting_entry(&self, id: SessionId) -> Result<(Acting, &Entry<S>, usize)> {
-        self.resolve(id).map(|(acting, e, g, _)| (acting, e, g))
+        self.resolve(id, None)
+            .map(|(acting, e, g, _)| (acting, e, g))
     }
 
     /// `acting_entry`, plus `id`'s own entry and generation when a parent
-    /// acts for it (what issue must check is still open).
+    /// acts for it (what issue must check is still open). With `home`, `id`
+    /// must also have been opened with that value (checked in the same lookup).
     #[allow(clippy::type_complexity)]
+    #[inline]
     fn resolve(
         &self,
         id: SessionId,
+        home: Option<usize>,
     ) -> Result<(Acting, &Entry<S>, usize, Option<(&Entry<S>, usize)>)> {
         let (e, generation) = self.entry(id)?;
+        if home.is_some_and(|h| e.home.load(Ordering::Relaxed) != h) {
+            return Err(Error::InvalidArg);
+        }
         let (acting, ae, ag, via) = match e.parent.load(Ordering::Acquire) {
             0 => (id, e, generation, None),
             parent => {
@@ -424,6 +445,13 @@ impl<S: Copy, P> Sessions<S, P> {
         };
         let home = ae.home.load(Ordering::Relaxed);
         Ok((Acting { id: acting, home }, ae, ag, via))
+    }
+
+    /// `acting`, for a front end that keeps handles in memory it does not
+    /// own: `id` must have been opened with `home` (`InvalidArg` otherwise),
+    /// so a byte copy of a handle elsewhere is not the session.
+    pub fn acting_at(&self, id: SessionId, home: usize) -> Result<Acting> {
+        self.resolve(id, Some(home)).map(|(acting, ..)| acting)
     }
 
     /// Makes `child` act through `parent`. Refused (`InvalidArg`) when either
@@ -497,8 +525,15 @@ impl<S: Copy, P> Sessions<S, P> {
     /// issues from it with no lock and no read-modify-write (while a lane
     /// slot is free and its copy of the setting is current); every other
     /// issue takes the session's record lock.
+    #[inline]
     pub fn issue(&self, id: SessionId, payload: P) -> Result<Issued<S>> {
-        let (acting, e, generation, via) = self.resolve(id)?;
+        self.issue_at(id, None, payload)
+    }
+
+    /// `issue`; with `home`, `id` must have been opened with it (as `acting_at`).
+    #[inline]
+    pub fn issue_at(&self, id: SessionId, home: Option<usize>, payload: P) -> Result<Issued<S>> {
+        let (acting, e, generation, via) = self.resolve(id, home)?;
         let through = Through { id, via };
         let me = thread_token();
         let payload = if me != 0 && e.lane.thread.load(Ordering::Relaxed) == me {
@@ -515,6 +550,7 @@ impl<S: Copy, P> Sessions<S, P> {
     /// The lane's issue step, by the lane's own thread. Gives the payload
     /// back when the locked path must do it (no lane slot free, or the
     /// setting changed since the lane copied it).
+    #[inline]
     fn issue_in_lane(
         &self,
         acting: Acting,
@@ -562,14 +598,16 @@ impl<S: Copy, P> Sessions<S, P> {
     /// A free slot of `lane`, looked for from where its issuer last issued
     /// (last in, first out: in a steady cycle the slot just claimed is the
     /// one issued next). Called by the lane's issuer, with its `own`.
+    #[inline]
     fn free_lane_slot(&self, lane: &Lane<S>, own: &mut LaneOwn<S>) -> Option<(usize, &Slot<P>)> {
         (0..LANE_SLOTS).find_map(|k| {
             let at = (own.next + k) % LANE_SLOTS;
-            let index = lane.slots[at].load(Ordering::Relaxed);
-            let slot = self.listed_slot(index);
+            // SAFETY: `own.at[at]` is the address of a slot of this table's
+            // storage (`adopt_lane`), which is never freed while `self` lives.
+            let slot = unsafe { &*(own.at[at] as *const Slot<P>) };
             slot.is_free().then(|| {
                 own.next = at;
-                (index, slot)
+                (lane.slots[at].load(Ordering::Relaxed), slot)
             })
         })
     }
@@ -577,6 +615,7 @@ impl<S: Copy, P> Sessions<S, P> {
     /// Issue under the record lock: adopts the lane for this thread when no
     /// thread has, refreshes the lane's copy of the setting when this thread
     /// is the lane's, and uses a free lane slot or else the pending list.
+    #[inline(never)]
     fn issue_locked(
         &self,
         acting: Acting,
@@ -655,6 +694,12 @@ impl<S: Copy, P> Sessions<S, P> {
             let slot = self.slots.get_or_init(index as usize, Slot::new);
             slot.in_lane.store(1, Ordering::Relaxed);
             e.lane.slots[at].store(index as usize, Ordering::Relaxed);
+            // SAFETY: no thread has adopted the lane yet (checked under the
+            // record lock, which is held), so nothing else touches `own`;
+            // this thread becomes its only user below.
+            e.lane.own.with_mut(|own| unsafe {
+                (*own).at[at] = slot as *const Slot<P> as usize;
+            });
         }
         e.lane.thread.store(me, Ordering::Relaxed);
     }
@@ -725,6 +770,7 @@ impl<S: Copy, P> Sessions<S, P> {
     /// and returns its payload. Of any number of concurrent claims of one token exactly
     /// one succeeds; the rest, and any claim of an unknown, consumed, revoked,
     /// foreign or forged token, get `InvalidArg` and change nothing.
+    #[inline]
     pub fn claim(&self, id: SessionId, token: Token) -> Result<P> {
         let (index, generation) =
             handle::decode(token.raw(), self.slot_key).ok_or(Error::InvalidArg)?;
@@ -774,12 +820,34 @@ impl<S: Copy, P> Sessions<S, P> {
     /// token gets `InvalidArg`. The token must have reached the caller
     /// after it was issued (through the callback, or any synchronisation).
     pub fn claim_any(&self, token: Token) -> Result<(SessionId, P)> {
-        let (index, generation) =
-            handle::decode(token.raw(), self.slot_key).ok_or(Error::InvalidArg)?;
-        let slot = self.slots.get(index).ok_or(Error::InvalidArg)?;
-        if slot.pending_generation() != Some(generation) {
-            return Err(Error::InvalidArg);
-        }
+        let found = self.find_pending(token).ok_or(Error::InvalidArg)?;
+        self.claim_found(found)
+    }
+
+    /// Where `token` is pending, if it is (a snapshot, as `is_pending`),
+    /// for `claim_found`: a front end checks the token first, from the
+    /// table's own memory, then reads what the caller passed with it, then
+    /// claims without decoding the token again.
+    #[inline]
+    pub fn find_pending(&self, token: Token) -> Option<Found<'_, P>> {
+        let (index, generation) = handle::decode(token.raw(), self.slot_key)?;
+        let slot = self.slots.get(index)?;
+        (slot.pending_generation() == Some(generation)).then_some(Found {
+            index,
+            generation,
+            slot,
+        })
+    }
+
+    /// `claim_any` for a token `find_pending` found: `InvalidArg` when it
+    /// ended since.
+    #[inline]
+    pub fn claim_found(&self, found: Found<'_, P>) -> Result<(SessionId, P)> {
+        let Found {
+            index,
+            generation,
+            slot,
+        } = found;
         // Written before the token was published; a stale value fails the
         // claim's owner check.
         let owner = SessionId(slot.parties().0);
@@ -789,8 +857,9 @@ impl<S: Copy, P> Sessions<S, P> {
             return Ok((owner, p));
         }
         let (e, owner_gen) = self.entry(owner)?;
-        self.claim_on(owner, e, owner_gen, token)
-            .map(|p| (owner, p))
+        let p = slot.claim(generation, owner.0).ok_or(Error::InvalidArg)?;
+        self.retire(owner, e, owner_gen, index, slot, generation);
+        Ok((owner, p))
     }
 
     /// As `claim`, with the owner given exactly (no parent resolution).
@@ -799,6 +868,7 @@ impl<S: Copy, P> Sessions<S, P> {
         self.claim_on(owner, e, generation, token)
     }
 
+    #[inline(never)]
     fn claim_on(
         &self,
         owner: SessionId,
@@ -871,6 +941,7 @@ impl<S: Copy, P> Sessions<S, P> {
     }
 
     /// A slot on some record's list: it exists, its chunk was made at issue.
+    #[inline]
     fn listed_slot(&self, index: usize) -> &Slot<P> {
         self.slots
             .get(index)
