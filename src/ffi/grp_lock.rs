@@ -216,17 +216,21 @@ pub unsafe extern "C" fn pj_grp_lock_release(grp_lock: *mut pj_grp_lock_t) -> pj
 }
 
 /// Maps the outcome of a reference drop, freeing the lock when it died.
+#[inline]
 fn finish_dec_ref(grp_lock: *mut pj_grp_lock_t, result: Result<DecRef>) -> pj_status_t {
     match result {
         Ok(DecRef::Alive(_)) => PJ_SUCCESS,
-        Ok(DecRef::Destroyed) => {
-            // SAFETY: the core reported the destruction to this call only, and
-            // the borrow that did it has ended.
-            unsafe { free(grp_lock) };
-            PJ_EGONE
-        }
+        Ok(DecRef::Destroyed) => destroyed(grp_lock),
         Err(e) => to_status(e),
     }
+}
+
+#[cold]
+fn destroyed(grp_lock: *mut pj_grp_lock_t) -> pj_status_t {
+    // SAFETY: the core reported the destruction to this call only, and
+    // the borrow that did it has ended.
+    unsafe { free(grp_lock) };
+    PJ_EGONE
 }
 
 /// Adds `handler(member)` to run when the lock is destroyed, after the
@@ -292,11 +296,21 @@ pub unsafe extern "C" fn pj_grp_lock_add_ref(grp_lock: *mut pj_grp_lock_t) -> pj
 /// when the count is already 0; PJ_EINVAL for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn pj_grp_lock_dec_ref(grp_lock: *mut pj_grp_lock_t) -> pj_status_t {
-    guard(PJ_EBUG, || {
-        // SAFETY: a non-NULL grp_lock is live (caller's promise).
-        let result = unsafe { grp_lock_ref(grp_lock) }.and_then(|l| l.dec_ref());
-        finish_dec_ref(grp_lock, result)
-    })
+    // SAFETY: forwarded.
+    guard(PJ_EBUG, || unsafe { dec_ref(grp_lock) })
+}
+
+/// pj_grp_lock_dec_ref() for this crate's own callers (a token dropping
+/// its reference), without a second panic guard or a call through the
+/// exported symbol.
+///
+/// # Safety
+/// A non-NULL `grp_lock` is live and the caller owns one of its references.
+#[inline]
+pub(crate) unsafe fn dec_ref(grp_lock: *mut pj_grp_lock_t) -> pj_status_t {
+    // SAFETY: caller's promise.
+    let result = unsafe { grp_lock_ref(grp_lock) }.and_then(|l| l.dec_ref());
+    finish_dec_ref(grp_lock, result)
 }
 
 /// The current reference count (a snapshot), or PJ_EINVAL for NULL (as pjlib).

@@ -6,7 +6,7 @@
 
 use super::auth_types::*;
 use super::cast::CPtr;
-use super::grp_lock::{pj_grp_lock_dec_ref, pj_grp_lock_t};
+use super::grp_lock::{dec_ref, pj_grp_lock_t};
 use crate::auth::sessions::{SessionId, Sessions};
 use crate::status::{Error, Result};
 use once_cell::sync::Lazy;
@@ -57,7 +57,7 @@ impl Pending {
     pub(crate) fn drop_reference(&self) {
         if !self.grp_lock.0.is_null() {
             // SAFETY: the owner gave this token one reference on a live group lock.
-            unsafe { pj_grp_lock_dec_ref(self.grp_lock.0) };
+            unsafe { dec_ref(self.grp_lock.0) };
         }
     }
 
