@@ -28,16 +28,6 @@ int pjshim_glue_call_on_challenge(pjshim_fn cb, void *sess, void *token, const v
                                                      &cb_param) != PJ_FALSE;
 }
 
-void pjshim_glue_impl_token_view(const void *p, void **user_data, pjshim_fn *send_impl,
-                                 pjshim_fn *abandon_impl, void **grp_lock)
-{
-    const pjsip_auth_clt_async_impl_token *t = (const pjsip_auth_clt_async_impl_token *)p;
-    *user_data = t->user_data;
-    *send_impl = (pjshim_fn)t->send_impl;
-    *abandon_impl = (pjshim_fn)t->abandon_impl;
-    *grp_lock = t->grp_lock;
-}
-
 void pjshim_glue_impl_token_sign(void *p, int pending)
 {
     pjsip_auth_clt_async_impl_token *t = (pjsip_auth_clt_async_impl_token *)p;
@@ -45,17 +35,6 @@ void pjshim_glue_impl_token_sign(void *p, int pending)
         pj_memcpy(t->signature, "AUTH", 4);
     else
         pj_bzero(t->signature, 4);
-}
-
-int pjshim_glue_call_send(pjshim_fn send_impl, void *sess, void *user_data, void *tdata)
-{
-    return ((pjsip_auth_clt_async_impl_send *)send_impl)((pjsip_auth_clt_sess *)sess, user_data,
-                                                         (pjsip_tx_data *)tdata);
-}
-
-void pjshim_glue_call_abandon(pjshim_fn abandon_impl, void *sess, void *user_data)
-{
-    ((pjsip_auth_clt_async_impl_abandon *)abandon_impl)((pjsip_auth_clt_sess *)sess, user_data);
 }
 
 void pjshim_glue_grp_lock_dec_ref(void *grp_lock)

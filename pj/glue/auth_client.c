@@ -49,30 +49,15 @@ _Static_assert(PJSIP_CRED_DATA_PLAIN_PASSWD == 0 && PJSIP_CRED_DATA_DIGEST == 1 
 
 /* The session's state lives on the Rust side; the struct the application
  * embeds (pjsip_regc, pjsip_dialog, pjsua accounts...) keeps the size
- * PJSIP's header gives it and holds our handle at its start. */
-typedef struct pjshim_sess_storage {
-    unsigned long long magic;
-    unsigned long long handle;
-} pjshim_sess_storage;
-_Static_assert(sizeof(pjsip_auth_clt_sess) >= sizeof(pjshim_sess_storage),
+ * PJSIP's header gives it and holds our pjshim_sess_words at its start. */
+_Static_assert(sizeof(pjsip_auth_clt_sess) >= sizeof(pjshim_sess_words),
                "pjsip_auth_clt_sess is too small for the drop-in's session handle");
-_Static_assert(_Alignof(pjsip_auth_clt_sess) >= _Alignof(unsigned long long) ||
-                   _Alignof(pjsip_auth_clt_sess) >= 4,
-               "pjsip_auth_clt_sess alignment");
-
-/* The handle slot of a session, for the Rust side (pj/src/session.rs). */
-void pjshim_glue_sess_get(const void *sess, unsigned long long *magic, unsigned long long *handle)
-{
-    const pjshim_sess_storage *st = (const pjshim_sess_storage *)sess;
-    *magic = st->magic;
-    *handle = st->handle;
-}
 
 /* Sets the handle slot; with magic 0 the whole struct is cleared first (a
  * fresh or retired session holds nothing but zeros, as after PJSIP's init). */
 void pjshim_glue_sess_set(void *sess, unsigned long long magic, unsigned long long handle)
 {
-    pjshim_sess_storage *st = (pjshim_sess_storage *)sess;
+    pjshim_sess_words *st = (pjshim_sess_words *)sess;
     if (magic == 0)
         pj_bzero(sess, sizeof(pjsip_auth_clt_sess));
     st->magic = magic;
@@ -406,19 +391,49 @@ PJ_DEF(pj_status_t) pjsip_auth_clt_async_configure(pjsip_auth_clt_sess *sess,
     return pjshim_pj_clt_async_configure(sess, opt);
 }
 
+/* send_req and abandon: the Rust side claims the token (or refuses it,
+ * having touched nothing); the claimer finishes it here, with no lock held:
+ * signature zeroed, the impl function once, then the group-lock reference
+ * (PJSIP's own calls, on PJSIP's own structs). */
+static void end_signature(const pjshim_claimed *c)
+{
+    pj_bzero(((pjsip_auth_clt_async_impl_token *)c->impl_token)->signature, 4);
+}
+
 PJ_DEF(pj_status_t) pjsip_auth_clt_async_send_req(pjsip_auth_clt_sess *sess, void *token,
                                                   pjsip_tx_data *new_request)
 {
+    pjshim_claimed c;
+    pj_status_t status;
     if (!sess || !token || !new_request)
         return PJ_EINVAL;
-    return pjshim_pj_clt_async_send_req(sess, token, new_request);
+    status = pjshim_pj_clt_async_claim(sess, token, &c);
+    if (status != PJ_SUCCESS)
+        return status;
+    end_signature(&c);
+    status = ((pjsip_auth_clt_async_impl_send *)c.send_impl)((pjsip_auth_clt_sess *)c.sess,
+                                                             c.user_data, new_request);
+    if (c.grp_lock)
+        pj_grp_lock_dec_ref((pj_grp_lock_t *)c.grp_lock);
+    return status;
 }
 
 PJ_DEF(pj_status_t) pjsip_auth_clt_async_abandon(pjsip_auth_clt_sess *sess, void *token)
 {
+    pjshim_claimed c;
+    pj_status_t status;
     if (!sess || !token)
         return PJ_EINVAL;
-    return pjshim_pj_clt_async_abandon(sess, token);
+    status = pjshim_pj_clt_async_claim(sess, token, &c);
+    if (status != PJ_SUCCESS)
+        return status;
+    end_signature(&c);
+    if (c.abandon_impl)
+        ((pjsip_auth_clt_async_impl_abandon *)c.abandon_impl)((pjsip_auth_clt_sess *)c.sess,
+                                                              c.user_data);
+    if (c.grp_lock)
+        pj_grp_lock_dec_ref((pj_grp_lock_t *)c.grp_lock);
+    return PJ_SUCCESS;
 }
 
 PJ_DEF(pj_status_t)
@@ -426,7 +441,17 @@ pjsip_auth_clt_async_impl_on_challenge(pjsip_auth_clt_sess *sess,
                                        pjsip_auth_clt_async_impl_token *impl_token,
                                        const pjsip_auth_clt_async_on_chal_param *param)
 {
+    pj_status_t status;
     if (!sess || !impl_token || !param || !param->rdata || !param->tdata)
         return PJ_EINVAL;
-    return pjshim_pj_clt_async_impl_on_challenge(sess, impl_token, param);
+    /* "AUTH" before the token exists, so that its end (which zeroes it)
+     * cannot come first; zeroed again when none lives on (any failure,
+     * PJ_EIGNORED included: the token is dead then). */
+    pj_memcpy(impl_token->signature, "AUTH", 4);
+    status = pjshim_pj_clt_async_impl_on_challenge(
+        sess, impl_token, param, impl_token->user_data, (pjshim_fn)impl_token->send_impl,
+        (pjshim_fn)impl_token->abandon_impl, impl_token->grp_lock);
+    if (status != PJ_SUCCESS)
+        pj_bzero(impl_token->signature, 4);
+    return status;
 }

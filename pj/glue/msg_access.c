@@ -26,6 +26,10 @@ size_t pjshim_glue_sizes(int which)
         return sizeof(pjshim_challenge);
     case PJSHIM_SIZE_AUTHORIZATION:
         return sizeof(pjshim_authorization);
+    case PJSHIM_SIZE_SESS_WORDS:
+        return sizeof(pjshim_sess_words);
+    case PJSHIM_SIZE_CLAIMED:
+        return sizeof(pjshim_claimed);
     default:
         return 0;
     }

@@ -81,6 +81,33 @@ typedef struct pjshim_authorization {
     pjshim_bytes nc;
 } pjshim_authorization;
 
+/* Callbacks cross as generic function pointers; the glue calls them with
+ * their real types. */
+typedef void (*pjshim_fn)(void);
+
+/* What the drop-in keeps in the pjsip_auth_clt_sess an application
+ * embeds (at its start; auth_client.c asserts it fits): a magic word and
+ * the session's handle. The Rust side reads it directly (unaligned reads,
+ * so the struct's own alignment does not matter) and never writes it. */
+typedef struct pjshim_sess_words {
+    unsigned long long magic;
+    unsigned long long handle;
+} pjshim_sess_words;
+
+/* A token claimed by pjshim_pj_clt_async_claim: the impl token's fields as
+ * they were at issue, and the session the impl functions receive (the
+ * acting one: the parent when one is set). The claimer, and no one else,
+ * then finishes it: the signature zeroed, send_impl or abandon_impl run
+ * once, and the group-lock reference (when grp_lock is not NULL) dropped. */
+typedef struct pjshim_claimed {
+    pjshim_fn send_impl;
+    pjshim_fn abandon_impl; /* may be NULL */
+    void *user_data;
+    void *grp_lock;         /* may be NULL */
+    void *impl_token;
+    void *sess;
+} pjshim_claimed;
+
 /* ---- Rust side (pj/src/), called by glue/auth_client.c ---- */
 
 /* Status values are pj_status_t numbers (pj/src/status.rs); auth_client.c
@@ -107,9 +134,14 @@ int pjshim_pj_clt_init_req(void *sess, void *tdata);
 int pjshim_pj_clt_reinit_req(void *sess, const void *rdata, void *old_request,
                              void **new_request);
 int pjshim_pj_clt_async_configure(void *sess, const void *setting);
-int pjshim_pj_clt_async_send_req(void *sess, void *token, void *new_request);
-int pjshim_pj_clt_async_abandon(void *sess, void *token);
-int pjshim_pj_clt_async_impl_on_challenge(void *sess, void *impl_token, const void *param);
+/* Claims `token` presented with `sess`; on 0 (PJ_SUCCESS) *out is the
+ * claimed token, to be finished by the caller (pjshim_claimed). */
+int pjshim_pj_clt_async_claim(void *sess, void *token, pjshim_claimed *out);
+/* Issues a token for the impl token whose fields the glue read (its
+ * signature already "AUTH") and runs the challenge callback. */
+int pjshim_pj_clt_async_impl_on_challenge(void *sess, void *impl_token, const void *param,
+                                          void *user_data, pjshim_fn send_impl,
+                                          pjshim_fn abandon_impl, void *grp_lock);
 
 /* ---- C side, called by Rust ---- */
 
@@ -121,7 +153,6 @@ void pjshim_glue_pref_view(const void *pref, int *initial_auth, pjshim_bytes *al
 void pjshim_glue_pref_copy(void *dst, const void *src);
 void pjshim_glue_pref_store(void *dst, int initial_auth, const pjshim_bytes *algorithm);
 void *pjshim_glue_pool_alloc(void *pool, size_t size);
-void pjshim_glue_sess_get(const void *sess, unsigned long long *magic, unsigned long long *handle);
 void pjshim_glue_sess_set(void *sess, unsigned long long magic, unsigned long long handle);
 const void *pjshim_glue_cred_at(const void *array, int index);
 size_t pjshim_glue_sizes(int which);
@@ -158,19 +189,12 @@ void pjshim_glue_tx_add_hdr(void *tdata, void *hdr);
  * PJSIP_AUTH_HEADER_CACHING). */
 int pjshim_glue_preemptive_auth(void);
 
-/* Async challenges (async_access.c). Callbacks cross as generic function
- * pointers; the glue calls them with their real types. */
-typedef void (*pjshim_fn)(void);
+/* Async challenges (async_access.c). */
 void pjshim_glue_async_setting_view(const void *opt, pjshim_fn *cb, void **user_data);
 int pjshim_glue_call_on_challenge(pjshim_fn cb, void *sess, void *token, const void *param,
                                   void *user_data);
-void pjshim_glue_impl_token_view(const void *impl_token, void **user_data,
-                                 pjshim_fn *send_impl, pjshim_fn *abandon_impl,
-                                 void **grp_lock);
 /* Writes "AUTH" (pending != 0) or zeros into the impl token's signature. */
 void pjshim_glue_impl_token_sign(void *impl_token, int pending);
-int pjshim_glue_call_send(pjshim_fn send_impl, void *sess, void *user_data, void *tdata);
-void pjshim_glue_call_abandon(pjshim_fn abandon_impl, void *sess, void *user_data);
 void pjshim_glue_grp_lock_dec_ref(void *grp_lock);
 
 /* pjshim_glue_sizes(which): sizeof of our own structs as C sees them, for the
@@ -180,5 +204,7 @@ void pjshim_glue_grp_lock_dec_ref(void *grp_lock);
 #define PJSHIM_SIZE_DIGEST_IN 2
 #define PJSHIM_SIZE_CHALLENGE 3
 #define PJSHIM_SIZE_AUTHORIZATION 4
+#define PJSHIM_SIZE_SESS_WORDS 5
+#define PJSHIM_SIZE_CLAIMED 6
 
 #endif /* PJSHIM_GLUE_H */

@@ -25,13 +25,13 @@
 use std::os::raw::c_void;
 
 use pjsip_auth_shim::auth::async_challenge::Outcome;
-use pjsip_auth_shim::status::{Error, Result};
+use pjsip_auth_shim::status::Error;
 use pjsip_auth_shim::token::Token;
 
-use crate::glue::{self, CFn};
+use crate::glue::{self, CFn, Claimed};
 use crate::panic::guard;
-use crate::session::{own, Pending, Setting, SESSIONS};
-use crate::status::{of, status_of, Status, PJ_EBUG, PJ_SUCCESS};
+use crate::session::{handle_in, own, Pending, Setting, SESSIONS};
+use crate::status::{status_of, Status, PJ_EBUG};
 
 /// PJSIP's async_configure, on the parent when one is set. `opt` is copied.
 ///
@@ -65,6 +65,8 @@ pub unsafe extern "C" fn pjshim_pj_clt_async_configure(
 /// caller's group-lock reference. PJ_EIGNORED: the callback declined, the
 /// token is dead, the caller keeps its reference. PJ_EINVALIDOP: async is
 /// not configured (as PJSIP). PJ_EINVAL: no send_impl, or a session not live.
+/// The glue read the impl token's fields, wrote its signature before this
+/// call and zeroes it again on any status but PJ_SUCCESS.
 ///
 /// # Safety
 /// `sess` points to a `pjsip_auth_clt_sess`; `impl_token` to an impl token
@@ -75,23 +77,13 @@ pub unsafe extern "C" fn pjshim_pj_clt_async_impl_on_challenge(
     sess: *mut c_void,
     impl_token: *mut c_void,
     param: *const c_void,
+    user_data: *mut c_void,
+    send_impl: Option<CFn>,
+    abandon_impl: Option<CFn>,
+    grp_lock: *mut c_void,
 ) -> Status {
     guard(PJ_EBUG, || {
         status_of((|| {
-            // SAFETY: contract.
-            let id = unsafe { own(sess) }?;
-            let (mut user_data, mut grp_lock) = (std::ptr::null_mut(), std::ptr::null_mut());
-            let (mut send_impl, mut abandon_impl) = (None, None);
-            // SAFETY: impl_token is valid (contract); the out-params are ours.
-            unsafe {
-                glue::pjshim_glue_impl_token_view(
-                    impl_token,
-                    &mut user_data,
-                    &mut send_impl,
-                    &mut abandon_impl,
-                    &mut grp_lock,
-                )
-            };
             let pending = Pending {
                 user_data: user_data as usize,
                 send_impl: send_impl.ok_or(Error::InvalidArg)?,
@@ -99,11 +91,9 @@ pub unsafe extern "C" fn pjshim_pj_clt_async_impl_on_challenge(
                 grp_lock: grp_lock as usize,
                 impl_token: impl_token as usize,
             };
-            // "AUTH" before the token exists, so its end (which zeroes it)
-            // cannot come first; zeroed again when none is issued.
-            pending.sign(true);
-            let token_addr = pending.impl_token;
-            let outcome = SESSIONS.challenge(id, pending, |issued| {
+            // SAFETY: contract.
+            let id = unsafe { handle_in(sess) }?;
+            let outcome = SESSIONS.challenge_at(id, Some(sess as usize), pending, |issued| {
                 let Setting { cb, user_data } = issued.setting;
                 // SAFETY: the application's callback with the acting
                 // session, a live token and the caller's param; no lock held.
@@ -116,102 +106,61 @@ pub unsafe extern "C" fn pjshim_pj_clt_async_impl_on_challenge(
                         user_data as *mut c_void,
                     ) != 0
                 }
-            });
-            let outcome = outcome.inspect_err(|_| {
-                // SAFETY: no token was issued; the impl token is valid (contract).
-                unsafe { glue::pjshim_glue_impl_token_sign(token_addr as *mut c_void, 0) };
             })?;
             match outcome {
                 Outcome::Handled => Ok(()),
-                Outcome::Declined(p) => {
-                    p.sign(false);
-                    Err(Error::Ignored)
-                }
+                // The token is dead; the glue zeroes the signature.
+                Outcome::Declined(_) => Err(Error::Ignored),
             }
         })())
     })
 }
 
-/// Claims `token` for `sess` (the one claim send_req and abandon share),
-/// with the acting session's address (what PJSIP passes the integrator).
+/// Claims `token` presented with `sess`, the one claim send_req and
+/// abandon share; on PJ_SUCCESS `*out` is the token, which the glue
+/// finishes (signature zeroed, send_impl or abandon_impl once with the
+/// acting session's address, then the group-lock reference). PJ_EINVAL
+/// for a token that is not pending, or a session that is not live: nothing
+/// happened then.
+///
+/// The token is checked first, from our own memory: after
+/// pjsip_regc_destroy an application may still pass the freed regc's
+/// session along with the token its deinit revoked, and that must be
+/// refused without reading the session (stock PJSIP reads it there).
+/// The session need not be the one that issued the token: pjsua hands the
+/// application its account's session with a token the regc's own session
+/// issued, and PJSIP accepts that; so any live session may present one.
 ///
 /// # Safety
-/// `sess` points to a `pjsip_auth_clt_sess`.
-unsafe fn claim(sess: *mut c_void, token: *mut c_void) -> Result<(Pending, *mut c_void)> {
-    // The token first, from our own memory: after pjsip_regc_destroy an
-    // application may still pass the freed regc's session along with the
-    // token its deinit revoked, and that must be refused without reading
-    // the session (stock PJSIP reads it there).
-    if !SESSIONS.is_pending(Token::from_raw(token as usize)) {
-        return Err(Error::InvalidArg);
-    }
-    // SAFETY: contract.
-    let id = unsafe { own(sess) }?;
-    let acting = SESSIONS.acting(id)?;
-    // Not `claim(id, ..)`: pjsua hands the application its account's
-    // session with a token the regc's own session issued, and PJSIP
-    // accepts that; so any live session may present a token.
-    let (_, p) = SESSIONS.claim_any(Token::from_raw(token as usize))?;
-    p.sign(false);
-    Ok((p, acting.home as *mut c_void))
-}
-
-/// PJSIP's async_send_req: consumes the token, runs send_impl once with
-/// `new_request` (no lock held), releases the token's group-lock reference
-/// and returns send_impl's status. PJ_EINVAL for a token that is not
-/// pending on this session (or its parent): nothing happens then and the
-/// caller still owns `new_request`.
-///
-/// # Safety
-/// `sess` points to a `pjsip_auth_clt_sess`; `new_request` is a live
-/// `pjsip_tx_data` (the glue checked the pointers).
+/// `sess` points to a `pjsip_auth_clt_sess` unless `token` is not pending;
+/// `out` is writable.
 #[no_mangle]
-pub unsafe extern "C" fn pjshim_pj_clt_async_send_req(
+pub unsafe extern "C" fn pjshim_pj_clt_async_claim(
     sess: *mut c_void,
     token: *mut c_void,
-    new_request: *mut c_void,
+    out: *mut Claimed,
 ) -> Status {
     guard(PJ_EBUG, || {
-        // SAFETY: contract.
-        let (p, acting) = match unsafe { claim(sess, token) } {
-            Ok(c) => c,
-            Err(e) => return of(e),
-        };
-        // SAFETY: the integrator's function with the values it supplied.
-        let status = unsafe {
-            glue::pjshim_glue_call_send(
-                p.send_impl,
-                acting,
-                p.user_data as *mut c_void,
-                new_request,
-            )
-        };
-        p.drop_reference();
-        status
-    })
-}
-
-/// PJSIP's async_abandon: consumes the token, runs abandon_impl (if any)
-/// once, releases the reference. PJ_EINVAL as for send_req.
-///
-/// # Safety
-/// `sess` points to a `pjsip_auth_clt_sess`.
-#[no_mangle]
-pub unsafe extern "C" fn pjshim_pj_clt_async_abandon(
-    sess: *mut c_void,
-    token: *mut c_void,
-) -> Status {
-    guard(PJ_EBUG, || {
-        // SAFETY: contract.
-        let (p, acting) = match unsafe { claim(sess, token) } {
-            Ok(c) => c,
-            Err(e) => return of(e),
-        };
-        if let Some(abandon) = p.abandon_impl {
-            // SAFETY: the integrator's function with the values it supplied.
-            unsafe { glue::pjshim_glue_call_abandon(abandon, acting, p.user_data as *mut c_void) };
-        }
-        p.drop_reference();
-        PJ_SUCCESS
+        status_of((|| {
+            let found = SESSIONS
+                .find_pending(Token::from_raw(token as usize))
+                .ok_or(Error::InvalidArg)?;
+            // SAFETY: contract (the token is pending, so sess is readable).
+            let id = unsafe { handle_in(sess) }?;
+            let acting = SESSIONS.acting_at(id, sess as usize)?;
+            let (_, p) = SESSIONS.claim_found(found)?;
+            // SAFETY: writable (contract).
+            unsafe {
+                out.write(Claimed {
+                    send_impl: Some(p.send_impl),
+                    abandon_impl: p.abandon_impl,
+                    user_data: p.user_data as *mut c_void,
+                    grp_lock: p.grp_lock as *mut c_void,
+                    impl_token: p.impl_token as *mut c_void,
+                    sess: acting.home as *mut c_void,
+                })
+            };
+            Ok(())
+        })())
     })
 }

@@ -146,6 +146,8 @@ pub(crate) const SIZE_CRED: c_int = 1;
 pub(crate) const SIZE_DIGEST_IN: c_int = 2;
 pub(crate) const SIZE_CHALLENGE: c_int = 3;
 pub(crate) const SIZE_AUTHORIZATION: c_int = 4;
+pub(crate) const SIZE_SESS_WORDS: c_int = 5;
+pub(crate) const SIZE_CLAIMED: c_int = 6;
 
 extern "C" {
     pub(crate) fn pjshim_glue_sizes(which: c_int) -> usize;
@@ -166,7 +168,6 @@ extern "C" {
     );
     pub(crate) fn pjshim_glue_pool_alloc(pool: *mut c_void, size: usize) -> *mut c_void;
     pub(crate) fn pjshim_glue_cred_at(array: *const c_void, index: c_int) -> *const c_void;
-    pub(crate) fn pjshim_glue_sess_get(sess: *const c_void, magic: *mut u64, handle: *mut u64);
     pub(crate) fn pjshim_glue_sess_set(sess: *mut c_void, magic: u64, handle: u64);
 
     pub(crate) fn pjshim_glue_rx_status(rdata: *const c_void) -> c_int;
@@ -231,26 +232,29 @@ extern "C" {
         param: *const c_void,
         user_data: *mut c_void,
     ) -> c_int;
-    pub(crate) fn pjshim_glue_impl_token_view(
-        impl_token: *const c_void,
-        user_data: *mut *mut c_void,
-        send_impl: *mut Option<CFn>,
-        abandon_impl: *mut Option<CFn>,
-        grp_lock: *mut *mut c_void,
-    );
     pub(crate) fn pjshim_glue_impl_token_sign(impl_token: *mut c_void, pending: c_int);
-    pub(crate) fn pjshim_glue_call_send(
-        send_impl: CFn,
-        sess: *mut c_void,
-        user_data: *mut c_void,
-        tdata: *mut c_void,
-    ) -> c_int;
-    pub(crate) fn pjshim_glue_call_abandon(
-        abandon_impl: CFn,
-        sess: *mut c_void,
-        user_data: *mut c_void,
-    );
     pub(crate) fn pjshim_glue_grp_lock_dec_ref(grp_lock: *mut c_void);
+}
+
+/// `pjshim_sess_words`: what a `pjsip_auth_clt_sess` holds at its start
+/// (our magic and handle; the glue asserts the struct is big enough).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub(crate) struct SessWords {
+    pub(crate) magic: u64,
+    pub(crate) handle: u64,
+}
+
+/// `pjshim_claimed`: a token claimed for the glue to finish (signature,
+/// impl function, group-lock reference).
+#[repr(C)]
+pub(crate) struct Claimed {
+    pub(crate) send_impl: Option<CFn>,
+    pub(crate) abandon_impl: Option<CFn>,
+    pub(crate) user_data: *mut c_void,
+    pub(crate) grp_lock: *mut c_void,
+    pub(crate) impl_token: *mut c_void,
+    pub(crate) sess: *mut c_void,
 }
 
 /// `pjshim_fn`: a C function pointer of a type only the glue knows (it
@@ -267,6 +271,8 @@ pub(crate) fn layout_matches() -> bool {
         (SIZE_DIGEST_IN, size_of::<DigestIn<'_>>()),
         (SIZE_CHALLENGE, size_of::<RawChallenge<'_>>()),
         (SIZE_AUTHORIZATION, size_of::<RawAuthorization<'_>>()),
+        (SIZE_SESS_WORDS, size_of::<SessWords>()),
+        (SIZE_CLAIMED, size_of::<Claimed>()),
     ];
     expected.iter().all(|&(which, size)| {
         // SAFETY: pjshim_glue_sizes only reads its integer argument.

@@ -96,18 +96,31 @@ pub(crate) static SESSIONS: LazyLock<Sessions<Setting, Pending>> =
 /// Sessions open in the table (diagnostics: `pjshim_pj_session_count`).
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 
+/// The handle `sess` holds, if it holds our magic (not checked against
+/// the table: `own` and the calls that check `home` in their own lookup).
+///
+/// # Safety
+/// `sess` points to a `pjsip_auth_clt_sess` (any contents).
+#[inline]
+pub(crate) unsafe fn handle_in(sess: *const c_void) -> Result<SessionId> {
+    // SAFETY: sess is a pjsip_auth_clt_sess, at least as big as the words
+    // (static assert in the glue); unaligned, so its alignment is no matter.
+    let words = unsafe { (sess as *const glue::SessWords).read_unaligned() };
+    if words.magic != MAGIC {
+        return Err(Error::InvalidArg);
+    }
+    Ok(SessionId::from_raw(
+        usize::try_from(words.handle).map_err(|_| Error::InvalidArg)?,
+    ))
+}
+
 /// The live session `sess` holds, or `InvalidArg`.
 ///
 /// # Safety
 /// `sess` points to a `pjsip_auth_clt_sess` (any contents).
 pub(crate) unsafe fn own(sess: *const c_void) -> Result<SessionId> {
-    let (mut magic, mut handle) = (0u64, 0u64);
-    // SAFETY: sess is a pjsip_auth_clt_sess, big enough (static assert).
-    unsafe { glue::pjshim_glue_sess_get(sess, &mut magic, &mut handle) };
-    if magic != MAGIC {
-        return Err(Error::InvalidArg);
-    }
-    let id = SessionId::from_raw(usize::try_from(handle).map_err(|_| Error::InvalidArg)?);
+    // SAFETY: forwarded.
+    let id = unsafe { handle_in(sess) }?;
     if SESSIONS.home(id)? != sess as usize {
         return Err(Error::InvalidArg);
     }
