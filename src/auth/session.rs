@@ -36,6 +36,8 @@ pub struct CacheEntry {
 /// (`digest::challenge::MAX_INPUT_LEN`, 8 KiB, each), so the cache stays
 /// under about 256 KiB whatever a server sends. A realm evicted and
 /// challenged again is answered as new (fresh cnonce, stale count 0).
+///
+/// cbindgen:ignore
 pub const MAX_CACHED_CHALLENGES: usize = 16;
 
 /// Most HA1 values a session remembers (one per user, realm, password and
