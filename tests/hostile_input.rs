@@ -472,26 +472,46 @@ fn the_answer_to_a_challenge_at_the_limit_verifies() {
     assert_eq!(v.result, Ok(()));
 }
 
-/// A server fed an Authorization over its limit (the message size):
-/// `InvalidHdr`, 400.
+/// A server fed an Authorization over its limit (the message size; only a
+/// request built in code can carry one, a received message is refused
+/// whole first): `MsgTooLong` (PJSIP_EMSGTOOLONG), answered with 513
+/// Message Too Large (RFC 3261 section 21.5.7; 413 is about the body).
+/// Was `InvalidHdr`, 400, as if the value were malformed. One byte less is
+/// parsed (and fails on its merits: a nonce not minted here); a malformed
+/// value alone stays `InvalidHdr`, 400; beside an oversized one, in either
+/// order, the oversized one is reported (the more specific refusal).
 #[test]
 fn the_server_refuses_an_oversized_authorization() {
     let srv = ServerAuth {
         realm: b"example.com".to_vec(),
         is_proxy: false,
     };
-    let mut req = request();
-    req.push_header(
-        "Authorization",
-        format!(
-            "Digest username=\"alice\", realm=\"example.com\", nonce=\"n\", uri=\"u\", \
-             response=\"r\", opaque=\"{}\"",
-            "o".repeat(MAX_AUTHORIZATION_LEN)
-        ),
-    );
-    let v = srv.verify(&req, NOW, |_| {
-        Some(StoredSecret::Password(b"secret".to_vec()))
-    });
-    assert_eq!(v.result, Err(Error::InvalidHdr));
-    assert_eq!(v.status_code, 400);
+    let value = |len: usize| {
+        let head = "Digest username=\"alice\", realm=\"example.com\", nonce=\"n\", uri=\"u\", \
+                    response=\"r\", opaque=\"";
+        format!("{head}{}\"", "o".repeat(len - head.len() - 1))
+    };
+    let verify = |values: &[String]| {
+        let mut req = request();
+        for v in values {
+            req.push_header("Authorization", v.clone());
+        }
+        srv.verify(&req, NOW, |_| {
+            Some(StoredSecret::Password(b"secret".to_vec()))
+        })
+    };
+    let over = value(MAX_AUTHORIZATION_LEN + 1);
+    assert_eq!(over.len(), MAX_AUTHORIZATION_LEN + 1);
+    let v = verify(&[over.clone()]);
+    assert_eq!(v.result, Err(Error::MsgTooLong));
+    assert_eq!(v.status_code, 513);
+    let at = verify(&[value(MAX_AUTHORIZATION_LEN)]);
+    assert_eq!((at.result, at.status_code), (Err(Error::AuthInNonce), 401));
+    let malformed = "Digest username=\"alice\", realm=".to_string();
+    let v = verify(&[malformed.clone()]);
+    assert_eq!((v.result, v.status_code), (Err(Error::InvalidHdr), 400));
+    for both in [[malformed.clone(), over.clone()], [over, malformed]] {
+        let v = verify(&both);
+        assert_eq!((v.result, v.status_code), (Err(Error::MsgTooLong), 513));
+    }
 }
