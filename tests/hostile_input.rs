@@ -502,13 +502,13 @@ fn the_server_refuses_an_oversized_authorization() {
     };
     let over = value(MAX_AUTHORIZATION_LEN + 1);
     assert_eq!(over.len(), MAX_AUTHORIZATION_LEN + 1);
-    let v = verify(&[over.clone()]);
+    let v = verify(std::slice::from_ref(&over));
     assert_eq!(v.result, Err(Error::MsgTooLong));
     assert_eq!(v.status_code, 513);
     let at = verify(&[value(MAX_AUTHORIZATION_LEN)]);
     assert_eq!((at.result, at.status_code), (Err(Error::AuthInNonce), 401));
     let malformed = "Digest username=\"alice\", realm=".to_string();
-    let v = verify(&[malformed.clone()]);
+    let v = verify(std::slice::from_ref(&malformed));
     assert_eq!((v.result, v.status_code), (Err(Error::InvalidHdr), 400));
     for both in [[malformed.clone(), over.clone()], [over, malformed]] {
         let v = verify(&both);
