@@ -10,6 +10,7 @@
 //! - `shutdown` closes the socket and drops every pending job outside the
 //!   endpoint's locks, so the destructors of what jobs captured may re-enter.
 
+pub mod faults;
 pub mod timer;
 pub mod transaction;
 pub mod transport;
@@ -197,6 +198,23 @@ impl Endpoint {
 
     fn transport(&self) -> Option<Arc<UdpTransport>> {
         self.transport.read().clone()
+    }
+
+    /// Sets (or with `None` removes) a fault plan on the transport's
+    /// outgoing datagrams (tests: loss, duplication, reordering; see
+    /// `faults`). `Error::InvalidOp` without a transport.
+    pub fn set_fault_plan(&self, plan: Option<faults::FaultPlan>) -> Result<()> {
+        self.transport()
+            .ok_or(Error::InvalidOp)?
+            .set_fault_plan(plan);
+        Ok(())
+    }
+
+    /// Faults injected by the transport so far (zero without a transport).
+    pub fn fault_counts(&self) -> faults::FaultCounts {
+        self.transport()
+            .map(|t| t.fault_counts())
+            .unwrap_or_default()
     }
 
     /// Sends raw bytes. `Error::InvalidOp` without a transport.
