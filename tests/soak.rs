@@ -25,9 +25,11 @@
 //!
 //! Ignored by plain `cargo test`; run with
 //! `cargo test --release --test soak -- --ignored --nocapture`.
-//! Knobs: `PJSHIM_SOAK_REGISTRATIONS` (default 6000), `PJSHIM_SOAK_SEED`
+//! Knobs: `PJSHIM_SOAK_REGISTRATIONS` (default 20000), `PJSHIM_SOAK_SEED`
 //! (default: from the clock; printed, so a failure reproduces as far as
-//! thread timing allows).
+//! thread timing allows); for diagnosis, `PJSHIM_SOAK_FAULTS` (per mille
+//! of each fault kind, default 40) and `PJSHIM_SOAK_DESTROY` (see
+//! `DESTROY_PER_MILLE`, default 3).
 
 use pjsip_auth_shim::endpoint::faults::FaultPlan;
 use pjsip_auth_shim::ffi::async_auth::*;
@@ -271,9 +273,11 @@ struct ServerCounts {
     verify_failed: BTreeMap<pj_status_t, u64>,
 }
 
-/// Call-IDs remembered (older ones forgotten, as a registrar's bindings of
-/// clients gone would be).
-const REGS_KEPT: usize = 512;
+/// Call-IDs remembered, oldest forgotten first (as a registrar's bindings
+/// of clients gone would be): a few more than the clients alive, and
+/// reached during the warm-up, so that the registrar's own memory is flat
+/// afterwards while clients are destroyed and replaced.
+const REGS_KEPT: usize = 64;
 
 struct Registrar {
     endpt: *mut pjsip_endpoint,
@@ -650,6 +654,9 @@ fn worker(rx: mpsc::Receiver<Job>) {
     }
 }
 
+/// Chance per event-loop pass (2 ms) that a client with a registration in
+/// flight is destroyed, per thousand (`PJSHIM_SOAK_DESTROY`).
+static DESTROY_PER_MILLE: AtomicU64 = AtomicU64::new(3);
 static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
 
 /// A new client on `endpt`, registering at `srv_uri`.
@@ -755,7 +762,7 @@ fn client_thread(endpt: usize, srv_uri: &'static str, seed: u64) -> Vec<Arc<Slot
                     s.reg.lock().unwrap().inflight = None;
                 }
                 // Destroy with a registration in flight, now and then.
-                if rng.chance(3) {
+                if rng.chance(DESTROY_PER_MILLE.load(Relaxed)) {
                     // SAFETY: on the client's event thread.
                     unsafe { destroy_client(&s) };
                     *slot = unsafe { new_client(endpt, srv_uri, rng.next()) };
@@ -858,13 +865,18 @@ fn env_u64(name: &str) -> Option<u64> {
 #[test]
 #[ignore = "soak: minutes; run by .ci/run with --ignored"]
 fn soak_registrations_over_a_faulty_network() {
-    let total = env_u64("PJSHIM_SOAK_REGISTRATIONS").unwrap_or(6000).max(50);
+    let total = env_u64("PJSHIM_SOAK_REGISTRATIONS")
+        .unwrap_or(20000)
+        .max(50);
     let seed = env_u64("PJSHIM_SOAK_SEED").unwrap_or_else(|| {
         SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(1, |d| d.as_nanos() as u64)
     });
     eprintln!("soak: {total} registrations, seed {seed} (PJSHIM_SOAK_SEED={seed} reproduces)");
+    if let Some(d) = env_u64("PJSHIM_SOAK_DESTROY") {
+        DESTROY_PER_MILLE.store(d, Relaxed);
+    }
     let started_at = Instant::now();
     let mut rng = Rng::new(seed);
     let heap_start = HEAP.load(Relaxed);
@@ -905,11 +917,12 @@ fn soak_registrations_over_a_faulty_network() {
         pjshim_endpt_set_request_handler(srv_ep, Some(on_request), reg_ptr.cast());
         let srv_uri: &'static str = Box::leak(format!("sip:127.0.0.1:{port}").into_boxed_str());
 
+        let rate = env_u64("PJSHIM_SOAK_FAULTS").unwrap_or(40) as u16;
         let plan = |seed| FaultPlan {
             seed,
-            loss_per_mille: 40,
-            duplicate_per_mille: 40,
-            reorder_per_mille: 40,
+            loss_per_mille: rate,
+            duplicate_per_mille: rate,
+            reorder_per_mille: rate,
             hold: Duration::from_millis(15),
         };
         let mut cores = Vec::new();

@@ -359,7 +359,14 @@ impl Endpoint {
     }
 
     pub(crate) fn forget_tsx(&self, key: &TsxKey) {
-        let t = self.tsx.lock().remove(key);
+        let t = {
+            let mut table = self.tsx.lock();
+            let t = table.remove(key);
+            // After a burst (every transaction lingers T4 once completed),
+            // the table's memory returns.
+            timer::shrink_sparse(&mut table);
+            t
+        };
         drop(t);
     }
 
