@@ -25,7 +25,7 @@
 //!
 //! Ignored by plain `cargo test`; run with
 //! `cargo test --release --test soak -- --ignored --nocapture`.
-//! Knobs: `PJSHIM_SOAK_REGISTRATIONS` (default 20000), `PJSHIM_SOAK_SEED`
+//! Knobs: `PJSHIM_SOAK_REGISTRATIONS` (default 60000), `PJSHIM_SOAK_SEED`
 //! (default: from the clock; printed, so a failure reproduces as far as
 //! thread timing allows); for diagnosis, `PJSHIM_SOAK_FAULTS` (per mille
 //! of each fault kind, default 40) and `PJSHIM_SOAK_DESTROY` (see
@@ -119,8 +119,10 @@ const REG_BOUND: Duration = Duration::from_secs(45);
 /// the one at the end (allocator-owned capacity of tables that may still
 /// grow to a new high-water mark: token chunks, hash maps).
 const HEAP_SLACK: isize = 256 * 1024;
-/// RSS growth allowed over the same span (the allocator keeps pages).
-const RSS_SLACK_KIB: u64 = 16 * 1024;
+/// RSS growth allowed over the same span: loose, since malloc keeps the
+/// pages of its per-thread arenas (the heap count above is the measure; RSS
+/// only catches what bypasses the allocator).
+const RSS_SLACK_KIB: u64 = 64 * 1024;
 const REALMS: [&str; 2] = ["alpha.test", "beta.test"];
 
 /// xorshift64*: small, seeded, reproducible.
@@ -866,7 +868,7 @@ fn env_u64(name: &str) -> Option<u64> {
 #[ignore = "soak: minutes; run by .ci/run with --ignored"]
 fn soak_registrations_over_a_faulty_network() {
     let total = env_u64("PJSHIM_SOAK_REGISTRATIONS")
-        .unwrap_or(20000)
+        .unwrap_or(60000)
         .max(50);
     let seed = env_u64("PJSHIM_SOAK_SEED").unwrap_or_else(|| {
         SystemTime::now()
