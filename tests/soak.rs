@@ -25,7 +25,7 @@
 //!
 //! Ignored by plain `cargo test`; run with
 //! `cargo test --release --test soak -- --ignored --nocapture`.
-//! Knobs: `PJSHIM_SOAK_REGISTRATIONS` (default 60000), `PJSHIM_SOAK_SEED`
+//! Knobs: `PJSHIM_SOAK_REGISTRATIONS` (default 40000), `PJSHIM_SOAK_SEED`
 //! (default: from the clock; printed, so a failure reproduces as far as
 //! thread timing allows); for diagnosis, `PJSHIM_SOAK_FAULTS` (per mille
 //! of each fault kind, default 40) and `PJSHIM_SOAK_DESTROY` (see
@@ -868,7 +868,7 @@ fn env_u64(name: &str) -> Option<u64> {
 #[ignore = "soak: minutes; run by .ci/run with --ignored"]
 fn soak_registrations_over_a_faulty_network() {
     let total = env_u64("PJSHIM_SOAK_REGISTRATIONS")
-        .unwrap_or(60000)
+        .unwrap_or(40000)
         .max(50);
     let seed = env_u64("PJSHIM_SOAK_SEED").unwrap_or_else(|| {
         SystemTime::now()
