@@ -919,7 +919,7 @@ fn soak_registrations_over_a_faulty_network() {
         pjshim_endpt_set_request_handler(srv_ep, Some(on_request), reg_ptr.cast());
         let srv_uri: &'static str = Box::leak(format!("sip:127.0.0.1:{port}").into_boxed_str());
 
-        let rate = env_u64("PJSHIM_SOAK_FAULTS").unwrap_or(40) as u16;
+        let rate = env_u64("PJSHIM_SOAK_FAULTS").unwrap_or(40).min(333) as u16;
         let plan = |seed| FaultPlan {
             seed,
             loss_per_mille: rate,

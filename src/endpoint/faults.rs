@@ -87,15 +87,16 @@ impl Faults {
     /// Decides the fate of one datagram (and counts it).
     pub(crate) fn decide(&mut self) -> Fate {
         self.counts.seen += 1;
-        let roll = (self.next() % 1000) as u16;
+        let roll = (self.next() % 1000) as u32;
         let p = self.plan;
-        let fate = if roll < p.loss_per_mille {
+        // Summed as u32: rates need not add up to 1000 or less.
+        let loss = u32::from(p.loss_per_mille);
+        let dup = loss + u32::from(p.duplicate_per_mille);
+        let fate = if roll < loss {
             Fate::Drop
-        } else if roll < p.loss_per_mille + p.duplicate_per_mille {
+        } else if roll < dup {
             Fate::Twice
-        } else if roll < p.loss_per_mille + p.duplicate_per_mille + p.reorder_per_mille
-            && self.held.len() < MAX_HELD
-        {
+        } else if roll < dup + u32::from(p.reorder_per_mille) && self.held.len() < MAX_HELD {
             Fate::Hold
         } else {
             Fate::Send
