@@ -949,7 +949,8 @@ pj_status_t pjsip_auth_srv_init2(struct pj_pool_t *pool,
  * sets `*status_code` to 200 when authenticated. Otherwise, with
  * `*status_code` also written (401/407 unless stated): PJSIP_ENOTREQUESTMSG
  * (400) for a response; PJSIP_EAUTHNOAUTH when no credentials for the realm;
- * PJSIP_EINVALIDHDR (400) for malformed ones; PJSIP_EINVALIDQOP (400);
+ * PJSIP_EINVALIDHDR (400) for malformed ones; PJSIP_EMSGTOOLONG (513,
+ * RFC 3261 "Message Too Large") for a value over 64 KiB; PJSIP_EINVALIDQOP (400);
  * PJSIP_EINVALIDALGORITHM for an unknown algorithm or an HA1 credential of
  * another hash; PJ_ENOTSUP for userhash=true (unsupported); PJSIP_EAUTHINNONCE
  * for a nonce not minted by this library, forged or older than 5 minutes

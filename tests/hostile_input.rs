@@ -8,7 +8,7 @@ use client::session;
 use pjsip_auth_shim::auth::client::reinit_with;
 use pjsip_auth_shim::auth::credential::{Credential, SecretKind};
 use pjsip_auth_shim::auth::server::{challenge_value, mint_nonce, ServerAuth, StoredSecret};
-use pjsip_auth_shim::auth::session::ClientSession;
+use pjsip_auth_shim::auth::session::{ClientSession, MAX_CACHED_CHALLENGES};
 use pjsip_auth_shim::digest::authorization::MAX_AUTHORIZATION_LEN;
 use pjsip_auth_shim::digest::challenge::{MAX_INPUT_LEN, MAX_PARAMS};
 use pjsip_auth_shim::digest::{parse_authorization, parse_challenges, Algorithm, ParseError};
@@ -134,7 +134,119 @@ fn a_value_at_the_length_limit_is_parsed_and_answered_in_full() {
     let got = answered_realms(&req);
     assert_eq!(got.len(), n, "{n} challenges in {MAX_INPUT_LEN} bytes");
     assert!(n > 250);
-    assert_eq!(s.cache.len(), n, "one cache entry per realm answered");
+    // Every realm answered; the cache keeps the last ones, up to its cap.
+    assert_eq!(s.cache.len(), MAX_CACHED_CHALLENGES);
+    let kept: Vec<String> = s
+        .cache
+        .iter()
+        .map(|e| String::from_utf8_lossy(&e.chal.realm).into_owned())
+        .collect();
+    for i in n - MAX_CACHED_CHALLENGES..n {
+        assert!(kept.contains(&format!("r{i}")), "r{i} not kept: {kept:?}");
+    }
+}
+
+/// The finding: a server offering a new realm with every challenge grew a
+/// session with a wildcard credential by one cache entry per realm, without
+/// bound. Now the cache stops at `MAX_CACHED_CHALLENGES` and evicts the
+/// least recently used realm: over 100,000 challenges for new realms, with
+/// one "home" realm answered again every few challenges, the cache stays at
+/// the cap, keeps "home" and otherwise the most recent realms, and a
+/// pre-emptive `init` answers exactly those.
+#[test]
+fn a_hundred_thousand_new_realms_keep_the_cache_at_its_cap() {
+    use pjsip_auth_shim::auth::client::{cached_challenge, init};
+    const N: usize = 100_000;
+    const HOME_EVERY: usize = MAX_CACHED_CHALLENGES / 2;
+    let mut s = session(vec![cred("*", "alice")]);
+    let mut cn = cnonce();
+    let mut answer = |s: &mut ClientSession, realm: &str, nonce: usize| {
+        let v = format!("Digest realm=\"{realm}\", nonce=\"{nonce:x}\", qop=\"auth\"");
+        let mut req = request();
+        reinit_with(
+            s,
+            &response(&[("WWW-Authenticate", &v)]).unwrap(),
+            &mut req,
+            &mut cn,
+        )
+        .unwrap();
+        assert_eq!(answered_realms(&req), [realm]);
+    };
+    for i in 0..N {
+        if i % HOME_EVERY == 0 {
+            answer(&mut s, "home", i);
+        }
+        answer(&mut s, &format!("r{i}"), i);
+        assert!(s.cache.len() <= MAX_CACHED_CHALLENGES, "at {i}");
+    }
+    assert_eq!(s.cache.len(), MAX_CACHED_CHALLENGES);
+    assert!(
+        cached_challenge(&s, b"home", false).is_some(),
+        "the realm used every {HOME_EVERY} challenges was evicted"
+    );
+    // The rest: exactly the most recent new realms.
+    let mut want: Vec<String> = (N - (MAX_CACHED_CHALLENGES - 1)..N)
+        .map(|i| format!("r{i}"))
+        .collect();
+    want.push("home".into());
+    let mut kept: Vec<String> = s
+        .cache
+        .iter()
+        .map(|e| String::from_utf8_lossy(&e.chal.realm).into_owned())
+        .collect();
+    want.sort();
+    kept.sort();
+    assert_eq!(kept, want);
+    // A realm evicted long ago is answered again as new: nc 1.
+    answer(&mut s, "r0", 1);
+    let e = s.cache.iter().find(|e| &e.chal.realm[..] == b"r0").unwrap();
+    assert_eq!(e.nc, 1);
+    assert_eq!(s.cache.len(), MAX_CACHED_CHALLENGES);
+    // Pre-emptive authorization of a new request: one per cached realm.
+    let mut req = request();
+    init(&mut s, &mut req).unwrap();
+    assert_eq!(answered_realms(&req).len(), MAX_CACHED_CHALLENGES);
+}
+
+/// One plan answering more new realms than the cache holds: every realm
+/// is answered, the updates of cached entries in the same plan land on
+/// their own entries (not on one an eviction replaced), and the cache
+/// keeps the cap.
+#[test]
+fn one_response_with_more_new_realms_than_the_cap() {
+    let mut s = session(vec![cred("*", "alice")]);
+    let mut req = request();
+    let first = "Digest realm=\"old\", nonce=\"n1\", qop=\"auth\"";
+    reinit_with(
+        &mut s,
+        &response(&[("WWW-Authenticate", first)]).unwrap(),
+        &mut req,
+        &mut cnonce(),
+    )
+    .unwrap();
+    // The same nonce again with stale=true (an update of the cached entry,
+    // nc 2) after more new realms than the cap holds, all in one response.
+    let mut lines: Vec<String> = (0..MAX_CACHED_CHALLENGES + 4)
+        .map(|i| format!("Digest realm=\"n{i}\", nonce=\"x\""))
+        .collect();
+    lines.push("Digest realm=\"old\", nonce=\"n1\", qop=\"auth\", stale=true".into());
+    let all: Vec<(&str, &str)> = lines
+        .iter()
+        .map(|l| ("WWW-Authenticate", l.as_str()))
+        .collect();
+    let mut req = request();
+    reinit_with(&mut s, &response(&all).unwrap(), &mut req, &mut cnonce()).unwrap();
+    assert_eq!(answered_realms(&req).len(), MAX_CACHED_CHALLENGES + 5);
+    assert_eq!(s.cache.len(), MAX_CACHED_CHALLENGES);
+    for e in &s.cache {
+        let realm = String::from_utf8_lossy(&e.chal.realm).into_owned();
+        if realm == "old" {
+            assert_eq!((e.nc, e.stale_count), (2, 1), "{realm}");
+        } else {
+            assert_eq!((e.nc, e.stale_count), (1, 0), "{realm}");
+            assert_eq!(&e.chal.nonce[..], b"x", "{realm}");
+        }
+    }
 }
 
 /// The finding: a valid Digest value over 8 KiB was refused with
@@ -360,26 +472,46 @@ fn the_answer_to_a_challenge_at_the_limit_verifies() {
     assert_eq!(v.result, Ok(()));
 }
 
-/// A server fed an Authorization over its limit (the message size):
-/// `InvalidHdr`, 400.
+/// A server fed an Authorization over its limit (the message size; only a
+/// request built in code can carry one, a received message is refused
+/// whole first): `MsgTooLong` (PJSIP_EMSGTOOLONG), answered with 513
+/// Message Too Large (RFC 3261 section 21.5.7; 413 is about the body).
+/// Was `InvalidHdr`, 400, as if the value were malformed. One byte less is
+/// parsed (and fails on its merits: a nonce not minted here); a malformed
+/// value alone stays `InvalidHdr`, 400; beside an oversized one, in either
+/// order, the oversized one is reported (the more specific refusal).
 #[test]
 fn the_server_refuses_an_oversized_authorization() {
     let srv = ServerAuth {
         realm: b"example.com".to_vec(),
         is_proxy: false,
     };
-    let mut req = request();
-    req.push_header(
-        "Authorization",
-        format!(
-            "Digest username=\"alice\", realm=\"example.com\", nonce=\"n\", uri=\"u\", \
-             response=\"r\", opaque=\"{}\"",
-            "o".repeat(MAX_AUTHORIZATION_LEN)
-        ),
-    );
-    let v = srv.verify(&req, NOW, |_| {
-        Some(StoredSecret::Password(b"secret".to_vec()))
-    });
-    assert_eq!(v.result, Err(Error::InvalidHdr));
-    assert_eq!(v.status_code, 400);
+    let value = |len: usize| {
+        let head = "Digest username=\"alice\", realm=\"example.com\", nonce=\"n\", uri=\"u\", \
+                    response=\"r\", opaque=\"";
+        format!("{head}{}\"", "o".repeat(len - head.len() - 1))
+    };
+    let verify = |values: &[String]| {
+        let mut req = request();
+        for v in values {
+            req.push_header("Authorization", v.clone());
+        }
+        srv.verify(&req, NOW, |_| {
+            Some(StoredSecret::Password(b"secret".to_vec()))
+        })
+    };
+    let over = value(MAX_AUTHORIZATION_LEN + 1);
+    assert_eq!(over.len(), MAX_AUTHORIZATION_LEN + 1);
+    let v = verify(std::slice::from_ref(&over));
+    assert_eq!(v.result, Err(Error::MsgTooLong));
+    assert_eq!(v.status_code, 513);
+    let at = verify(&[value(MAX_AUTHORIZATION_LEN)]);
+    assert_eq!((at.result, at.status_code), (Err(Error::AuthInNonce), 401));
+    let malformed = "Digest username=\"alice\", realm=".to_string();
+    let v = verify(std::slice::from_ref(&malformed));
+    assert_eq!((v.result, v.status_code), (Err(Error::InvalidHdr), 400));
+    for both in [[malformed.clone(), over.clone()], [over, malformed]] {
+        let v = verify(&both);
+        assert_eq!((v.result, v.status_code), (Err(Error::MsgTooLong), 513));
+    }
 }

@@ -10,7 +10,7 @@
 mod client;
 use pjsip_auth_shim::auth::client::reinit_with;
 use pjsip_auth_shim::auth::credential::{Credential, SecretKind};
-use pjsip_auth_shim::auth::session::ClientSession;
+use pjsip_auth_shim::auth::session::{ClientSession, MAX_CACHED_CHALLENGES};
 use pjsip_auth_shim::auth::sessions::Sessions;
 use pjsip_auth_shim::sip::SipMessage;
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -142,6 +142,54 @@ fn session_memory_is_flat_over_100k_new_nonces() {
          cache entries: {entries}, after drop: {after_drop} B"
     );
     assert_eq!(entries, 4);
+    assert!(end <= warm, "the session grew from {warm} to {end} bytes");
+    assert_eq!(after_drop, 0, "dropping the session freed everything");
+}
+
+/// 100,000 challenges, each for a realm never seen before, answered
+/// through a wildcard credential: once the challenge cache is full
+/// (`MAX_CACHED_CHALLENGES` entries, the least recently used replaced in
+/// place), the session's heap must not grow.
+#[test]
+fn session_memory_is_flat_over_100k_new_realms() {
+    {
+        let mut w = client::session(vec![cred("*")]);
+        for i in 0..8 {
+            let mut req = request();
+            let mut c = || b"0123456789abcdef".to_vec();
+            let realm = format!("w{i}.example");
+            reinit_with(&mut w, &challenge(&realm, i, false), &mut req, &mut c).unwrap();
+        }
+    }
+    let base = live();
+    let mut s = client::session(vec![cred("*")]);
+    let mut cn = 0u64;
+    let mut cnonce = || {
+        cn += 1;
+        format!("{cn:016x}").into_bytes()
+    };
+    let mut round = |s: &mut ClientSession, i: u64| {
+        // Realm names of one length, as a hostile server would count up.
+        let resp = challenge(&format!("r{i:08}.example"), i, i % 2 == 1);
+        let mut req = request();
+        reinit_with(s, &resp, &mut req, &mut cnonce).unwrap();
+    };
+    for i in 0..1_000 {
+        round(&mut s, i);
+    }
+    let warm = live() - base;
+    for i in 1_000..100_000 {
+        round(&mut s, i);
+    }
+    let end = live() - base;
+    let entries = s.cache.len();
+    drop(s);
+    let after_drop = live() - base;
+    eprintln!(
+        "session after warm-up (new realms): {warm} B, after 100,000 new realms: {end} B, \
+         cache entries: {entries} (cap {MAX_CACHED_CHALLENGES}), after drop: {after_drop} B"
+    );
+    assert_eq!(entries, MAX_CACHED_CHALLENGES);
     assert!(end <= warm, "the session grew from {warm} to {end} bytes");
     assert_eq!(after_drop, 0, "dropping the session freed everything");
 }

@@ -18,8 +18,8 @@
 //! hashed as sent and not compared with the Request-URI (as PJSIP).
 
 use crate::digest::{
-    compute, new_cnonce, parse_authorization, Algorithm, DigestCredentials, Hex, Qop, QopParams,
-    Secret,
+    compute, new_cnonce, parse_authorization, Algorithm, DigestCredentials, Hex, ParseError, Qop,
+    QopParams, Secret,
 };
 use crate::sip::SipMessage;
 use crate::status::{Error, Result};
@@ -60,7 +60,7 @@ pub struct ServerAuth {
 pub struct Verdict {
     /// `Ok` when the request is authenticated.
     pub result: Result<()>,
-    /// 200, 400, or 401/407.
+    /// 200, 400, 401/407, 500 or 513.
     pub status_code: u16,
 }
 
@@ -237,7 +237,9 @@ impl ServerAuth {
     ///
     /// Outcomes (result, status): not a request → `NotRequestMsg`, 400;
     /// no credentials for the realm → `AuthNoAuth`, 401/407; malformed
-    /// credentials → `InvalidHdr`, 400; unknown algorithm or an HA1 of another
+    /// credentials → `InvalidHdr`, 400; an Authorization value over
+    /// `digest::authorization::MAX_AUTHORIZATION_LEN` (and none for the
+    /// realm that parses) → `MsgTooLong`, 513; unknown algorithm or an HA1 of another
     /// hash → `InvalidAlgorithm`, 401/407; unknown qop → `InvalidQop`, 400;
     /// userhash → `NotSupported`, 401/407; bad or expired nonce →
     /// `AuthInNonce`, 401/407; unknown account → `AuthAccNotFound`, 401/407;
@@ -258,6 +260,9 @@ impl ServerAuth {
             Err(e) => {
                 let status_code = match e {
                     Error::NotRequestMsg | Error::InvalidHdr | Error::InvalidQop => 400,
+                    // RFC 3261 21.5.7: "the message length exceeded its
+                    // capabilities" (413 is for the body alone).
+                    Error::MsgTooLong => 513,
                     Error::InvalidArg => 500,
                     _ => deny,
                 };
@@ -270,7 +275,9 @@ impl ServerAuth {
     }
 
     fn find_credentials<'m>(&self, request: &'m SipMessage) -> Result<DigestCredentials<'m>> {
-        let mut malformed = false;
+        // The refusal when no value for this realm parses: an oversized one
+        // says more than a malformed one.
+        let mut refused: Option<Error> = None;
         for value in request.headers_named(self.authorization_header()) {
             let scheme_digest = value
                 .trim_start()
@@ -282,14 +289,13 @@ impl ServerAuth {
             match parse_authorization(value.as_bytes()) {
                 Ok(c) if c.realm.eq_ignore_ascii_case(&self.realm) => return Ok(c),
                 Ok(_) => {}
-                Err(_) => malformed = true,
+                Err(ParseError::TooLong) => refused = Some(Error::MsgTooLong),
+                Err(_) => {
+                    refused.get_or_insert(Error::InvalidHdr);
+                }
             }
         }
-        Err(if malformed {
-            Error::InvalidHdr
-        } else {
-            Error::AuthNoAuth
-        })
+        Err(refused.unwrap_or(Error::AuthNoAuth))
     }
 
     fn verify_inner(

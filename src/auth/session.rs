@@ -22,7 +22,23 @@ pub struct CacheEntry {
     pub raw: Vec<u8>,
     /// Stale retries in a row.
     pub stale_count: u32,
+    /// When this entry was last answered or sent pre-emptively (the
+    /// session's `clock` then): the least recent is evicted first.
+    pub used: u64,
 }
+
+/// Most challenges a session keeps, one per (realm, header kind); past it
+/// the least recently used entry is replaced. A UA answers one or two
+/// realms (a registrar, an outbound proxy), each with 401 or 407, so an
+/// honest server never reaches it; a server inventing realms (answered
+/// through a wildcard `*` credential) can no longer grow the session
+/// without bound. Each entry holds at most about two challenge values
+/// (`digest::challenge::MAX_INPUT_LEN`, 8 KiB, each), so the cache stays
+/// under about 256 KiB whatever a server sends. A realm evicted and
+/// challenged again is answered as new (fresh cnonce, stale count 0).
+///
+/// cbindgen:ignore
+pub const MAX_CACHED_CHALLENGES: usize = 16;
 
 /// Most HA1 values a session remembers (one per user, realm, password and
 /// hash; a session normally needs one or two).
@@ -95,8 +111,11 @@ pub struct ClientSession {
     pub creds: Vec<Credential>,
     /// Preferences.
     pub prefs: Prefs,
-    /// One entry per (realm, header kind) answered.
+    /// One entry per (realm, header kind) answered, at most
+    /// `MAX_CACHED_CHALLENGES`.
     pub cache: Vec<CacheEntry>,
+    /// Recency counter for `CacheEntry::used` (ticks once per entry use).
+    pub clock: u64,
     /// HA1 values already computed (at most `HA1_CACHE_SIZE`).
     pub ha1: Vec<Ha1Entry>,
     /// HA2 values already computed (one per hash).
@@ -119,14 +138,85 @@ impl ClientSession {
             .find(|e| e.proxy == proxy && e.chal.realm.eq_ignore_ascii_case(realm))
     }
 
-    /// Stores `entry`, replacing the one for the same realm and kind.
+    /// Stores `entry`, replacing the one for the same realm and kind; a
+    /// new realm goes in through [`insert_entry`](Self::insert_entry).
     pub fn store_entry(&mut self, entry: CacheEntry) {
-        match self.cache.iter_mut().find(|e| {
+        let same = self.cache.iter().position(|e| {
             e.proxy == entry.proxy && e.chal.realm.eq_ignore_ascii_case(&entry.chal.realm)
-        }) {
-            Some(e) => *e = entry,
-            None => self.cache.push(entry),
+        });
+        match same {
+            Some(i) => {
+                self.cache[i] = entry;
+                self.touch(i);
+            }
+            None => {
+                let CacheEntry {
+                    proxy,
+                    chal,
+                    nc,
+                    cnonce,
+                    raw,
+                    stale_count,
+                    used: _,
+                } = entry;
+                self.insert_entry(proxy, chal, nc, &cnonce, &raw, stale_count);
+            }
         }
+    }
+
+    /// Marks entry `i` as used now.
+    pub fn touch(&mut self, i: usize) {
+        self.clock = self.clock.wrapping_add(1);
+        if let Some(e) = self.cache.get_mut(i) {
+            e.used = self.clock;
+        }
+    }
+
+    /// Adds an entry for a realm and kind not in the cache. When the cache
+    /// holds `MAX_CACHED_CHALLENGES` entries, the least recently used one
+    /// is overwritten in place (its buffers reused: no allocation beyond
+    /// the challenge, which is owned already). Returns the entry's index.
+    pub fn insert_entry(
+        &mut self,
+        proxy: bool,
+        chal: DigestChallenge<'static>,
+        nc: u32,
+        cnonce: &[u8],
+        raw: &[u8],
+        stale_count: u32,
+    ) -> usize {
+        self.clock = self.clock.wrapping_add(1);
+        let used = self.clock;
+        if self.cache.len() < MAX_CACHED_CHALLENGES {
+            self.cache.push(CacheEntry {
+                proxy,
+                chal,
+                nc,
+                cnonce: cnonce.to_vec(),
+                raw: raw.to_vec(),
+                stale_count,
+                used,
+            });
+            return self.cache.len() - 1;
+        }
+        // A linear pass over at most MAX_CACHED_CHALLENGES entries, as every
+        // cache lookup is.
+        let (i, e) = self
+            .cache
+            .iter_mut()
+            .enumerate()
+            .min_by_key(|(_, e)| e.used)
+            .expect("the cache is full, so not empty");
+        e.proxy = proxy;
+        e.chal = chal;
+        e.nc = nc;
+        e.cnonce.clear();
+        e.cnonce.extend_from_slice(cnonce);
+        e.raw.clear();
+        e.raw.extend_from_slice(raw);
+        e.stale_count = stale_count;
+        e.used = used;
+        i
     }
 
     /// The HA2 of `method` and `uri` for `algorithm`'s hash, if known.

@@ -10,6 +10,7 @@
 //! - `shutdown` closes the socket and drops every pending job outside the
 //!   endpoint's locks, so the destructors of what jobs captured may re-enter.
 
+pub mod faults;
 pub mod timer;
 pub mod transaction;
 pub mod transport;
@@ -199,6 +200,23 @@ impl Endpoint {
         self.transport.read().clone()
     }
 
+    /// Sets (or with `None` removes) a fault plan on the transport's
+    /// outgoing datagrams (tests: loss, duplication, reordering; see
+    /// `faults`). `Error::InvalidOp` without a transport.
+    pub fn set_fault_plan(&self, plan: Option<faults::FaultPlan>) -> Result<()> {
+        self.transport()
+            .ok_or(Error::InvalidOp)?
+            .set_fault_plan(plan);
+        Ok(())
+    }
+
+    /// Faults injected by the transport so far (zero without a transport).
+    pub fn fault_counts(&self) -> faults::FaultCounts {
+        self.transport()
+            .map(|t| t.fault_counts())
+            .unwrap_or_default()
+    }
+
     /// Sends raw bytes. `Error::InvalidOp` without a transport.
     pub fn send_raw(&self, bytes: &[u8], dest: SocketAddr) -> Result<()> {
         self.transport()
@@ -341,7 +359,14 @@ impl Endpoint {
     }
 
     pub(crate) fn forget_tsx(&self, key: &TsxKey) {
-        let t = self.tsx.lock().remove(key);
+        let t = {
+            let mut table = self.tsx.lock();
+            let t = table.remove(key);
+            // After a burst (every transaction lingers T4 once completed),
+            // the table's memory returns.
+            timer::shrink_sparse(&mut table);
+            t
+        };
         drop(t);
     }
 

@@ -53,6 +53,7 @@ impl<K: Eq + Hash + Clone, J> TimerHeap<K, J> {
     /// Removes the job scheduled under `key`, if any, and hands it back.
     pub fn cancel(&mut self, key: &K) -> Option<J> {
         let slot = self.by_key.remove(key)?;
+        shrink_sparse(&mut self.by_key);
         self.by_time.remove(&slot).map(|(_, job)| job)
     }
 
@@ -74,6 +75,7 @@ impl<K: Eq + Hash + Clone, J> TimerHeap<K, J> {
         }
         let (key, job) = self.by_time.remove(&slot)?;
         self.by_key.remove(&key);
+        shrink_sparse(&mut self.by_key);
         Some((key, job))
     }
 
@@ -94,10 +96,44 @@ impl<K: Eq + Hash + Clone, J> TimerHeap<K, J> {
     }
 }
 
+/// Gives a map's memory back after a burst (a hash map never shrinks by
+/// itself): at most a quarter full, it shrinks to about twice its length.
+/// Each shrink follows at least half a capacity's worth of removals, so the
+/// cost is amortised; small maps are left alone.
+pub(crate) fn shrink_sparse<K: Eq + Hash, V>(m: &mut HashMap<K, V>) {
+    let cap = m.capacity();
+    if cap > 256 && m.len() * 4 <= cap {
+        m.shrink_to(m.len() * 2);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[test]
+    fn memory_returns_after_a_burst() {
+        let t0 = Instant::now();
+        let mut h = TimerHeap::new();
+        for k in 0..10_000u32 {
+            h.schedule(k, t0, k).unwrap();
+        }
+        let full = h.by_key.capacity();
+        for k in 0..9_990u32 {
+            assert_eq!(h.cancel(&k), Some(k));
+        }
+        assert!(
+            h.by_key.capacity() <= 256,
+            "{full} -> {}",
+            h.by_key.capacity()
+        );
+        let mut left = 0;
+        while h.pop_due(Instant::now()).is_some() {
+            left += 1;
+        }
+        assert_eq!(left, 10);
+    }
 
     fn ms(n: u64) -> Duration {
         Duration::from_millis(n)

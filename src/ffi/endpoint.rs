@@ -44,6 +44,17 @@ pub(crate) unsafe fn endpt_ref<'a>(p: *const pjsip_endpoint) -> Result<&'a pjsip
     unsafe { try_ref(p) }
 }
 
+/// The core endpoint behind a C one, for Rust code that drives the C API
+/// and needs the core's test knobs (`Endpoint::set_fault_plan`). Not a C
+/// export. `None` for NULL.
+///
+/// # Safety
+/// A non-NULL `endpt` must come from pjsip_endpt_create() and not be destroyed.
+pub unsafe fn core_endpoint(endpt: *const pjsip_endpoint) -> Option<Arc<Endpoint>> {
+    // SAFETY: forwarded to the caller's promise.
+    unsafe { endpt_ref(endpt) }.ok().map(|e| e.core.clone())
+}
+
 /// A duration from a `pj_time_val`; `InvalidArg` when negative.
 pub(crate) fn duration_of(t: &pj_time_val) -> Result<Duration> {
     if t.sec < 0 || t.msec < 0 {

@@ -18,6 +18,17 @@ use super::types::pj_status_t;
 use crate::grp_lock::{DecRef, GroupLock};
 use crate::status::Result;
 use std::os::raw::{c_int, c_uint, c_void};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Group locks created and not yet freed, process-wide.
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+/// Group locks alive in the process (created by the library for C, not yet
+/// destroyed): for test harnesses proving that every lock reached zero. Not
+/// a C export.
+pub fn live_grp_locks() -> usize {
+    LIVE.load(Ordering::Acquire)
+}
 
 /// A group lock (opaque): an atomic reference count (starting at 0), a
 /// recursive lock, and destroy handlers.
@@ -59,6 +70,7 @@ pub(crate) unsafe fn grp_lock_ref<'a>(p: *mut pj_grp_lock_t) -> Result<&'a Group
 unsafe fn free(p: *mut pj_grp_lock_t) {
     // SAFETY: caller's promise.
     drop(unsafe { Box::from_raw(p) });
+    LIVE.fetch_sub(1, Ordering::AcqRel);
 }
 
 /// The handler key and closure for a C handler.
@@ -89,6 +101,7 @@ unsafe fn create(
         }
     }
     let raw = Box::into_raw(Box::new(pj_grp_lock_t { inner: lock }));
+    LIVE.fetch_add(1, Ordering::AcqRel);
     // SAFETY: caller's promise.
     unsafe { write_out(p_grp_lock, raw) };
     PJ_SUCCESS
