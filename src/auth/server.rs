@@ -25,7 +25,6 @@ use crate::sip::SipMessage;
 use crate::status::{Error, Result};
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// How long a minted nonce is accepted, in seconds.
 pub const NONCE_LIFETIME_SECS: u64 = 300;
@@ -64,13 +63,14 @@ pub struct Verdict {
     pub status_code: u16,
 }
 
-/// Seconds since the Unix epoch.
+/// Seconds since the Unix epoch (the harness's clock when one is set:
+/// `crate::hooks::clock`).
 pub fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+    crate::hooks::clock::now_secs()
 }
 
+// Drawn once, at the first nonce: a harness wanting reproducible nonces
+// sets its random source before that.
 fn secret() -> &'static [u8] {
     static SECRET: OnceLock<Vec<u8>> = OnceLock::new();
     SECRET.get_or_init(|| {
