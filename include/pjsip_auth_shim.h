@@ -1044,6 +1044,34 @@ pj_status_t pjsip_auth_srv_challenge2(pjsip_auth_srv *srv,
                                       int algorithm_type);
 
 /**
+ * Bearer mode of the embedded server (RFC 8898 / RFC 6750), for testing
+ * clients: adds `WWW-Authenticate: Bearer realm="<realm>"` (Proxy-Authenticate
+ * for a proxy) to response `tdata`, with `, error="<error>"` when `error` is
+ * not NULL (NUL-terminated; "invalid_token" tells the client its token was
+ * refused). NULL srv or tdata, or an error with characters other than
+ * letters, digits, `_` and `-`: PJ_EINVAL; a request tdata:
+ * PJSIP_ENOTRESPONSEMSG.
+ */
+pj_status_t pjshim_auth_srv_challenge_bearer(pjsip_auth_srv *srv,
+                                             const char *error,
+                                             struct pjsip_tx_data *tdata);
+
+/**
+ * Bearer mode: checks that request `rdata` carries `Authorization: Bearer
+ * <token>` (Proxy-Authorization for a proxy) with exactly `*token` (compared
+ * in constant time). PJ_SUCCESS with `*status_code` 200; otherwise, with
+ * `*status_code` written: PJSIP_ENOTREQUESTMSG (400) for a response,
+ * PJSIP_EAUTHNOAUTH (401/407) without a Bearer authorization,
+ * PJSIP_EFAILEDCREDENTIAL (401/407) for another token (challenge again with
+ * error "invalid_token"). NULL srv, rdata, token or status_code: PJ_EINVAL,
+ * nothing written.
+ */
+pj_status_t pjshim_auth_srv_verify_bearer(pjsip_auth_srv *srv,
+                                          struct pjsip_rx_data *rdata,
+                                          const struct pj_str_t *token,
+                                          int *status_code);
+
+/**
  * Returns the description of a digest algorithm: MD5, SHA256, SHA512_256,
  * and (named for compatibility, not supported) AKAV1_MD5 and AKAV2_MD5.
  *
