@@ -117,7 +117,9 @@ static void statuses(void)
     struct { const char *status; const char *hdrs; pj_status_t want; } cases[] = {
         {"200 OK", "", PJSIP_EINVALIDSTATUS},
         {"401 Unauthorized", "", PJSIP_EAUTHNOCHAL},
-        {"401 Unauthorized", "WWW-Authenticate: Bearer realm=\"x\"\r\n", PJSIP_EINVALIDAUTHSCHEME},
+        /* A Bearer challenge and no Bearer credential (c-tests/bearer.c has the rest). */
+        {"401 Unauthorized", "WWW-Authenticate: Bearer realm=\"x\"\r\n", PJSIP_ENOCREDENTIAL},
+        {"401 Unauthorized", "WWW-Authenticate: Newauth realm=\"x\"\r\n", PJSIP_EINVALIDAUTHSCHEME},
         {"401 Unauthorized", "WWW-Authenticate: Digest realm=\"example.com\", nonce=\"n\", algorithm=FOO\r\n",
          PJSIP_EINVALIDALGORITHM},
         {"401 Unauthorized", "WWW-Authenticate: Digest realm=\"other\", nonce=\"n\"\r\n", PJSIP_ENOCREDENTIAL},

@@ -209,6 +209,36 @@ typedef void pjsip_regc_cb(struct pjsip_regc_cbparam *param);
 #define NONCE_LIFETIME_SECS 300
 
 /**
+ * Errors.
+ */
+#define ERROR 1
+
+/**
+ * Warnings (credentials refused, send failures).
+ */
+#define WARN 2
+
+/**
+ * Information.
+ */
+#define INFO 3
+
+/**
+ * Protocol events (challenges, tokens).
+ */
+#define DEBUG 4
+
+/**
+ * Details.
+ */
+#define DETAIL 5
+
+/**
+ * Everything.
+ */
+#define TRACE 6
+
+/**
  * A group lock (opaque): an atomic reference count (starting at 0), a
  * recursive lock, and destroy handlers.
  *
@@ -503,6 +533,26 @@ typedef struct pj_grp_lock_config {
    */
   unsigned int flags;
 } pj_grp_lock_config;
+
+/**
+ * Fills `buf` with `len` bytes; `user_data` is the value given to
+ * pjshim_set_random_source(). Called from any thread, with no library lock
+ * held; it must fill every byte.
+ */
+typedef void (*pjshim_random_cb)(void *user_data, uint8_t *buf, pj_size_t len);
+
+/**
+ * Returns the time in seconds since the Unix epoch; `user_data` is the value
+ * given to pjshim_set_time_source().
+ */
+typedef uint64_t (*pjshim_time_cb)(void *user_data);
+
+/**
+ * Receives one log event: `level` 1 (error) .. 6 (trace), `data` the message
+ * (`len` bytes, also NUL-terminated, no trailing newline; valid only during
+ * the call). Called from any thread, with no library lock held.
+ */
+typedef void (*pjshim_log_cb)(int level, const char *data, int len);
 
 /**
  * A caching pool, as pjlib: declare it by value, set it up with
@@ -995,6 +1045,34 @@ pj_status_t pjsip_auth_srv_challenge2(pjsip_auth_srv *srv,
                                       int algorithm_type);
 
 /**
+ * Bearer mode of the embedded server (RFC 8898 / RFC 6750), for testing
+ * clients: adds `WWW-Authenticate: Bearer realm="<realm>"` (Proxy-Authenticate
+ * for a proxy) to response `tdata`, with `, error="<error>"` when `error` is
+ * not NULL (NUL-terminated; "invalid_token" tells the client its token was
+ * refused). NULL srv or tdata, or an error with characters other than
+ * letters, digits, `_` and `-`: PJ_EINVAL; a request tdata:
+ * PJSIP_ENOTRESPONSEMSG.
+ */
+pj_status_t pjshim_auth_srv_challenge_bearer(pjsip_auth_srv *srv,
+                                             const char *error,
+                                             struct pjsip_tx_data *tdata);
+
+/**
+ * Bearer mode: checks that request `rdata` carries `Authorization: Bearer
+ * <token>` (Proxy-Authorization for a proxy) with exactly `*token` (compared
+ * in constant time). PJ_SUCCESS with `*status_code` 200; otherwise, with
+ * `*status_code` written: PJSIP_ENOTREQUESTMSG (400) for a response,
+ * PJSIP_EAUTHNOAUTH (401/407) without a Bearer authorization,
+ * PJSIP_EFAILEDCREDENTIAL (401/407) for another token (challenge again with
+ * error "invalid_token"). NULL srv, rdata, token or status_code: PJ_EINVAL,
+ * nothing written.
+ */
+pj_status_t pjshim_auth_srv_verify_bearer(pjsip_auth_srv *srv,
+                                          struct pjsip_rx_data *rdata,
+                                          const struct pj_str_t *token,
+                                          int *status_code);
+
+/**
  * Returns the description of a digest algorithm: MD5, SHA256, SHA512_256,
  * and (named for compatibility, not supported) AKAV1_MD5 and AKAV2_MD5.
  *
@@ -1282,6 +1360,50 @@ pj_status_t pj_grp_lock_dec_ref(struct pj_grp_lock_t *grp_lock);
  * The current reference count (a snapshot), or PJ_EINVAL for NULL (as pjlib).
  */
 int pj_grp_lock_get_ref(struct pj_grp_lock_t *grp_lock);
+
+/**
+ * Makes every random byte that reaches a message come from `cb`: client
+ * nonces, Via branches, From/To tags, Call-IDs, and the embedded server's
+ * opaque values and nonce key (drawn once, at the first server challenge of
+ * the process: set the source before it). With pjshim_set_time_source() as
+ * well, two runs of the same exchange print byte-identical messages.
+ * A NULL `cb` restores the default source. Thread-safe; the default path
+ * costs one atomic load per draw. Returns PJ_SUCCESS.
+ */
+pj_status_t pjshim_set_random_source(pjshim_random_cb cb, void *user_data);
+
+/**
+ * Makes the wall-clock time the library puts in messages (the embedded
+ * server's nonce timestamps, and the age check of those nonces in
+ * pjsip_auth_srv_verify()) come from `cb`. NULL restores the system clock.
+ * Thread-safe. Returns PJ_SUCCESS.
+ */
+pj_status_t pjshim_set_time_source(pjshim_time_cb cb, void *user_data);
+
+/**
+ * Makes the next `n` sends fail as if the transport had refused them with
+ * `status`: each of the next `n` calls of pjsip_auth_clt_async_send_req()
+ * with a live token consumes the token, does not call the owner's send_impl,
+ * releases `new_request` (which send_impl would have taken over), drops the
+ * token's group lock reference, and returns `status`. `n` 0 disarms.
+ * Process-wide; `PJ_EINVAL` for a `status` of PJ_SUCCESS with `n` > 0.
+ */
+pj_status_t pjshim_transport_fail_next(unsigned int n, pj_status_t status);
+
+/**
+ * Sends still armed to fail by pjshim_transport_fail_next().
+ */
+unsigned int pjshim_transport_fail_pending(void);
+
+/**
+ * Sends the library's notable events up to `level` to `cb`, with PJ_LOG's
+ * levels: 1 error, 2 warning (credentials refused, send failures),
+ * 3 info, 4 debug (challenge received, token issued, sent, abandoned,
+ * declined or revoked), 5 detail, 6 trace. Nothing is logged by default;
+ * a NULL `cb` or `level` <= 0 turns logging off. Thread-safe. Returns
+ * PJ_SUCCESS.
+ */
+pj_status_t pjshim_set_log_cb(int level, pjshim_log_cb cb);
 
 /**
  * Adds a reference to `tdata`; each reference is released with

@@ -16,6 +16,7 @@ pub mod endpoint;
 pub mod ffi;
 pub mod grp_lock;
 mod handle;
+pub mod hooks;
 pub mod pool;
 pub mod regc;
 pub mod sip;

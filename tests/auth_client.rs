@@ -361,6 +361,10 @@ fn error_precedence() {
     let e = |s: &mut ClientSession, r: &SipMessage, req: &mut SipMessage| reinit(s, r, req);
     assert_eq!(
         e(&mut s, &www("Bearer realm=\"x\""), &mut req),
+        Err(Error::NoCredential) // a Bearer challenge, no Bearer credential
+    );
+    assert_eq!(
+        e(&mut s, &www("Newauth realm=\"x\""), &mut req),
         Err(Error::InvalidAuthScheme)
     );
     assert_eq!(

@@ -5,6 +5,8 @@
 //! `valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite`)
 //! runs every program under that command; `.ci/run` uses it.
 //! `PJSHIM_C_TEST_FILTER` runs only programs whose name contains it.
+//! Programs get `PJSHIM_C_TESTS_DIR` (the c-tests directory) to find their
+//! golden files; `PJSHIM_GOLDEN_UPDATE=1` makes them rewrite those (and fail).
 
 mod common;
 
@@ -23,6 +25,11 @@ fn run(exe: &Path) -> Result<String, String> {
         }
         None => Command::new(exe),
     };
+    // Where programs with golden files find them (c-tests/golden).
+    cmd.env(
+        "PJSHIM_C_TESTS_DIR",
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("c-tests"),
+    );
     let output = cmd
         .output()
         .map_err(|e| format!("cannot run {}: {e}", exe.display()))?;

@@ -279,8 +279,12 @@ fn a_valid_digest_value_over_8_kib_is_msg_too_long() {
     let r = reinit_with(&mut s, &resp, &mut req, &mut cnonce());
     assert_eq!(r, Err(Error::MsgTooLong));
     assert_unchanged(&before, &req, &s);
-    // Bearer alone is still the scheme error.
+    // Bearer alone, without a Bearer credential: no credential; an unknown
+    // scheme alone is still the scheme error.
     let resp = response(&[("WWW-Authenticate", "Bearer realm=x")]).unwrap();
+    let r = reinit_with(&mut s, &resp, &mut req, &mut cnonce());
+    assert_eq!(r, Err(Error::NoCredential));
+    let resp = response(&[("WWW-Authenticate", "Newauth realm=x")]).unwrap();
     let r = reinit_with(&mut s, &resp, &mut req, &mut cnonce());
     assert_eq!(r, Err(Error::InvalidAuthScheme));
 }

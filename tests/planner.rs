@@ -497,6 +497,10 @@ fn planning_errors() {
     assert_eq!(run(&Response::unauthorized(&[])), Err(Error::AuthNoChal));
     assert_eq!(
         run(&Response::unauthorized(&["Bearer realm=\"x\""])),
+        Err(Error::NoCredential) // a Bearer challenge, no Bearer credential
+    );
+    assert_eq!(
+        run(&Response::unauthorized(&["Newauth realm=\"x\""])),
         Err(Error::InvalidAuthScheme)
     );
     assert_eq!(
@@ -547,4 +551,210 @@ fn init_after_the_rfc7616_answer_sends_the_next_nc() {
     apply(&mut plan, &mut fresh_req, &mut s).unwrap();
     assert_eq!(s.cache[0].nc, 2);
     assert_eq!(fresh_req.retries_prepared, 0);
+}
+
+// ------------------------------------------------------------------ Bearer
+
+fn bearer_cred(realm: &str, token: &str) -> Credential {
+    Credential {
+        realm: realm.into(),
+        scheme: b"Bearer".to_vec(),
+        username: Vec::new(),
+        data: token.into(),
+        kind: SecretKind::Password,
+    }
+}
+
+fn digest_cred(realm: &str) -> Credential {
+    Credential {
+        realm: realm.into(),
+        scheme: b"digest".to_vec(),
+        username: b"alice".to_vec(),
+        data: b"secret".to_vec(),
+        kind: SecretKind::Password,
+    }
+}
+
+fn with_creds(creds: Vec<Credential>) -> ClientSession {
+    let mut s = ClientSession::default();
+    s.set_credentials(creds);
+    s
+}
+
+/// Plans and applies a reinit; the values added to `req` afterwards.
+fn reinit_bearer(s: &mut ClientSession, resp: &Response, req: &mut Request) -> Result<()> {
+    let mut plan = Plan::default();
+    let mut calls = 0;
+    plan_reinit(
+        s,
+        resp,
+        req,
+        &mut fixed_cnonce("0a4f113b", &mut calls),
+        &mut plan,
+    )?;
+    apply(&mut plan, req, s)
+}
+
+const BEARER_CHAL: &str = "Bearer realm=\"example.com\"";
+const DIGEST_CHAL: &str = "Digest realm=\"example.com\", nonce=\"n1\", qop=\"auth\"";
+
+#[test]
+fn bearer_challenge_answered_with_the_token() {
+    let mut s = with_creds(vec![bearer_cred("example.com", "tok.EN-1")]);
+    let mut req = Request::new("REGISTER", "sip:example.com");
+    reinit_bearer(&mut s, &Response::unauthorized(&[BEARER_CHAL]), &mut req).unwrap();
+    assert_eq!(req.authorization, ["Bearer tok.EN-1"]);
+    assert_eq!(req.retries_prepared, 1);
+    assert!(
+        s.cache.is_empty(),
+        "a Bearer answer keeps no challenge state"
+    );
+
+    // The proxy kind too, answered with Proxy-Authorization.
+    let mut req = Request::new("INVITE", "sip:bob@example.com");
+    let resp = Response {
+        status: Some(407),
+        www: vec![],
+        proxy: vec![BEARER_CHAL.into()],
+    };
+    reinit_bearer(&mut s, &resp, &mut req).unwrap();
+    assert!(req.authorization.is_empty());
+    assert_eq!(req.proxy_authorization, ["Bearer tok.EN-1"]);
+}
+
+#[test]
+fn bearer_credential_chosen_by_realm_then_wildcard() {
+    let creds = vec![bearer_cred("*", "any"), bearer_cred("Example.COM", "exact")];
+    let mut s = with_creds(creds);
+    let mut req = Request::new("REGISTER", "sip:example.com");
+    reinit_bearer(&mut s, &Response::unauthorized(&[BEARER_CHAL]), &mut req).unwrap();
+    assert_eq!(req.authorization, ["Bearer exact"]);
+    let mut req = Request::new("REGISTER", "sip:example.com");
+    let other = Response::unauthorized(&["Bearer realm=\"other.org\""]);
+    reinit_bearer(&mut s, &other, &mut req).unwrap();
+    assert_eq!(req.authorization, ["Bearer any"]);
+    // A challenge naming no realm takes the first Bearer credential.
+    let mut req = Request::new("REGISTER", "sip:example.com");
+    let bare = Response::unauthorized(&["Bearer scope=\"sip\""]);
+    reinit_bearer(&mut s, &bare, &mut req).unwrap();
+    assert_eq!(req.authorization, ["Bearer any"]);
+}
+
+#[test]
+fn digest_when_a_digest_credential_matches_else_bearer() {
+    let both = Response::unauthorized(&[BEARER_CHAL, DIGEST_CHAL]);
+    // Both credentials: Digest, in either order of the challenges.
+    for resp in [&both, &Response::unauthorized(&[DIGEST_CHAL, BEARER_CHAL])] {
+        let mut s = with_creds(vec![bearer_cred("*", "tok"), digest_cred("example.com")]);
+        let mut req = Request::new("REGISTER", "sip:example.com");
+        reinit_bearer(&mut s, resp, &mut req).unwrap();
+        assert_eq!(req.authorization.len(), 1);
+        assert!(req.authorization[0].starts_with("Digest username=\"alice\""));
+    }
+    // Only a Bearer credential: Bearer.
+    let mut s = with_creds(vec![bearer_cred("*", "tok")]);
+    let mut req = Request::new("REGISTER", "sip:example.com");
+    reinit_bearer(&mut s, &both, &mut req).unwrap();
+    assert_eq!(req.authorization, ["Bearer tok"]);
+    // A Digest credential for another realm does not match: Bearer.
+    let mut s = with_creds(vec![digest_cred("other.org"), bearer_cred("*", "tok")]);
+    let mut req = Request::new("REGISTER", "sip:example.com");
+    reinit_bearer(&mut s, &both, &mut req).unwrap();
+    assert_eq!(req.authorization, ["Bearer tok"]);
+    // Only a Digest credential: Digest, the Bearer challenge skipped.
+    let mut s = with_creds(vec![digest_cred("example.com")]);
+    let mut req = Request::new("REGISTER", "sip:example.com");
+    reinit_bearer(&mut s, &both, &mut req).unwrap();
+    assert!(req.authorization[0].starts_with("Digest "));
+}
+
+#[test]
+fn bearer_errors() {
+    let chal = Response::unauthorized(&[BEARER_CHAL]);
+    // No Bearer credential (a Digest one does not serve Bearer).
+    let mut s = with_creds(vec![digest_cred("example.com")]);
+    let mut req = Request::new("REGISTER", "sip:example.com");
+    assert_eq!(
+        reinit_bearer(&mut s, &chal, &mut req),
+        Err(Error::NoCredential)
+    );
+    assert!(req.authorization.is_empty() && req.retries_prepared == 0);
+    let mut s = with_creds(vec![]);
+    assert_eq!(
+        reinit_bearer(&mut s, &chal, &mut req),
+        Err(Error::NoCredential)
+    );
+    // A Bearer credential does not answer Digest.
+    let mut s = with_creds(vec![bearer_cred("*", "tok")]);
+    let digest_only = Response::unauthorized(&[DIGEST_CHAL]);
+    assert_eq!(
+        reinit_bearer(&mut s, &digest_only, &mut req),
+        Err(Error::NoCredential)
+    );
+    // A Digest challenge's own reason outranks the missing Bearer credential.
+    let mut s = with_creds(vec![digest_cred("example.com")]);
+    let bad_alg = Response::unauthorized(&[
+        BEARER_CHAL,
+        "Digest realm=\"example.com\", nonce=\"n\", algorithm=FOO",
+    ]);
+    assert_eq!(
+        reinit_bearer(&mut s, &bad_alg, &mut req),
+        Err(Error::InvalidAlgorithm)
+    );
+    // A token that would change the header is refused, nothing edited.
+    for bad in ["a b", "tok\r\nX: y", "", "\"q\""] {
+        let mut s = with_creds(vec![bearer_cred("*", bad)]);
+        let mut req = Request::new("REGISTER", "sip:example.com");
+        assert_eq!(
+            reinit_bearer(&mut s, &chal, &mut req),
+            Err(Error::InvalidArg),
+            "{bad:?}"
+        );
+        assert!(req.authorization.is_empty());
+    }
+}
+
+#[test]
+fn bearer_token_refused_then_a_fresh_one_replaces_it() {
+    let mut s = with_creds(vec![bearer_cred("*", "old")]);
+    let mut req = Request::new("REGISTER", "sip:example.com");
+    let chal = Response::unauthorized(&[BEARER_CHAL]);
+    reinit_bearer(&mut s, &chal, &mut req).unwrap();
+    assert_eq!(req.authorization, ["Bearer old"]);
+    // Challenged again while carrying that token: refused, unchanged.
+    let refused =
+        Response::unauthorized(&["Bearer realm=\"example.com\", error=\"invalid_token\""]);
+    assert_eq!(
+        reinit_bearer(&mut s, &refused, &mut req),
+        Err(Error::FailedCredential)
+    );
+    assert_eq!(req.authorization, ["Bearer old"]);
+    // The application fetches a new token: it replaces the old header.
+    s.set_credentials(vec![bearer_cred("*", "new")]);
+    reinit_bearer(&mut s, &refused, &mut req).unwrap();
+    assert_eq!(req.authorization, ["Bearer new"]);
+    // Digest headers of the request are not Bearer ones: kept.
+    let mut req = Request::new("REGISTER", "sip:example.com");
+    req.authorization
+        .push("Digest username=\"x\", realm=\"r\", nonce=\"n\", uri=\"u\", response=\"0\"".into());
+    req.authorization.push("Bearer stale".into());
+    reinit_bearer(&mut s, &chal, &mut req).unwrap();
+    assert_eq!(req.authorization.len(), 2);
+    assert!(req.authorization[0].starts_with("Digest "));
+    assert_eq!(req.authorization[1], "Bearer new");
+}
+
+#[test]
+fn initial_auth_sends_the_bearer_token() {
+    let mut s = with_creds(vec![bearer_cred("*", "tok"), bearer_cred("x", "second")]);
+    s.prefs.initial_auth = true;
+    let mut req = Request::new("REGISTER", "sip:example.com");
+    let mut plan = Plan::default();
+    plan_init(&s, &req, &mut plan).unwrap();
+    apply(&mut plan, &mut req, &mut s).unwrap();
+    assert_eq!(req.authorization, ["Bearer tok"]);
+    // Again on the same request: replaced, not added twice.
+    plan_init(&s, &req, &mut plan).unwrap();
+    apply(&mut plan, &mut req, &mut s).unwrap();
+    assert_eq!(req.authorization, ["Bearer tok"]);
 }

@@ -6,6 +6,7 @@
 
 pub mod apply;
 pub mod async_challenge;
+pub mod bearer;
 pub mod client;
 pub mod credential;
 pub mod planner;

@@ -15,7 +15,12 @@
 //!   once per credential and realm (`ClientSession::ha1`). (Parsing the
 //!   challenge header itself is `digest::parse_challenges`' business.)
 //! - The nonce/stale rule is one function, `nonce_rule`.
+//! - Bearer (`auth::bearer`): per kind, a `Bearer` challenge is answered
+//!   only when no Digest challenge of that kind could be; a Bearer answer
+//!   keeps no session state, and the token the request already carries
+//!   being challenged again means it was refused (`FailedCredential`).
 
+use super::bearer;
 use super::client::MAX_STALE;
 use super::credential::{Credential, SecretKind};
 use super::session::{ClientSession, Ha1Entry};
@@ -134,8 +139,11 @@ pub struct PlannedAnswer {
     pub kind: AuthKind,
     realm: Range<usize>,
     value: Range<usize>,
-    /// The session update; `None` for an initial (empty) Authorization.
+    /// The session update; `None` for an initial (empty) Authorization
+    /// and for a Bearer answer.
     pub update: Option<SessionUpdate>,
+    /// A Bearer answer: it replaces the request's Bearer headers of its kind.
+    bearer: bool,
 }
 
 /// A realm the request already answers.
@@ -159,6 +167,8 @@ pub struct Plan {
     /// New cnonces of the updates.
     cnonces: Vec<u8>,
     carried: Vec<Carried>,
+    /// Bearer authorizations of the request (the range is the token).
+    carried_bearer: Vec<Carried>,
     carried_text: Vec<u8>,
     /// HA2 values computed by this plan, to remember (method and URI are
     /// `line[..method_len]` and `line[method_len..]`).
@@ -184,6 +194,7 @@ impl Plan {
         self.text.clear();
         self.cnonces.clear();
         self.carried.clear();
+        self.carried_bearer.clear();
         self.carried_text.clear();
         self.ha2_new.clear();
         self.line.clear();
@@ -260,21 +271,55 @@ impl Plan {
     }
 
     /// Parses the request's authorization headers once: the realm of each
-    /// Digest one (others are neither answers nor replaced).
+    /// Digest one, the token of each Bearer one (others are neither answers
+    /// nor replaced).
     fn read_carried<Q: RequestView + ?Sized>(&mut self, request: &Q) {
         for kind in AuthKind::both() {
             for (i, v) in request.authorizations(kind).enumerate() {
-                if let Ok(c) = parse_authorization(v) {
-                    let start = self.carried_text.len();
+                let start = self.carried_text.len();
+                let list = if let Ok(c) = parse_authorization(v) {
                     self.carried_text.extend_from_slice(&c.realm);
-                    self.carried.push(Carried {
-                        kind,
-                        position: i as u32,
-                        realm: start..self.carried_text.len(),
-                    });
-                }
+                    &mut self.carried
+                } else if let Some(t) = bearer::token_of(v) {
+                    self.carried_text.extend_from_slice(t);
+                    &mut self.carried_bearer
+                } else {
+                    continue;
+                };
+                list.push(Carried {
+                    kind,
+                    position: i as u32,
+                    realm: start..self.carried_text.len(),
+                });
             }
         }
+    }
+
+    fn carries_bearer(&self, kind: AuthKind, token: &[u8]) -> bool {
+        self.carried_bearer
+            .iter()
+            .any(|c| c.kind == kind && self.carried_text[c.realm.clone()] == *token)
+    }
+
+    /// Plans `Bearer <token>` of `cred` for a challenge of `kind` naming
+    /// `realm` (empty: none), replacing the request's Bearer headers of
+    /// that kind.
+    fn push_bearer(&mut self, kind: AuthKind, cred: &Credential, realm: &[u8]) -> Result<()> {
+        if !bearer::valid_token(&cred.data) {
+            return Err(Error::InvalidArg);
+        }
+        let (value, realm) = self.push_value(realm, |out| {
+            bearer::write_answer(out, &cred.data);
+            Ok(())
+        })?;
+        self.answers.push(PlannedAnswer {
+            kind,
+            realm,
+            value,
+            update: None,
+            bearer: true,
+        });
+        Ok(())
     }
 
     fn carries(&self, kind: AuthKind, realm: &[u8]) -> bool {
@@ -292,6 +337,11 @@ impl Plan {
     /// Marks for removal every carried header replaced by an answer that
     /// updates the session (initial empty ones replace nothing).
     fn plan_removals(&mut self) {
+        for a in self.answers.iter().filter(|a| a.bearer) {
+            for c in self.carried_bearer.iter().filter(|c| c.kind == a.kind) {
+                self.remove[slot(a.kind)].push(c.position);
+            }
+        }
         for a in self.answers.iter().filter(|a| a.update.is_some()) {
             let realm = &self.text[a.realm.clone()];
             for c in &self.carried {
@@ -411,6 +461,9 @@ fn secret<'a>(cred: &'a Credential, alg: Algorithm, base: Option<&'a Hex>) -> Re
 #[derive(PartialEq, Eq, PartialOrd, Ord, Clone, Copy)]
 enum Reject {
     Scheme,
+    /// A Bearer challenge and no Bearer credential for it (`NoCredential`,
+    /// but any reason a Digest challenge gave is more telling).
+    Bearer,
     /// A header value over `digest::challenge::MAX_INPUT_LEN`: not parsed,
     /// so it may have held a Digest challenge (`MsgTooLong`, not a verdict
     /// on its scheme).
@@ -424,6 +477,7 @@ impl Reject {
     fn error(self) -> Error {
         match self {
             Reject::Scheme => Error::InvalidAuthScheme,
+            Reject::Bearer => Error::NoCredential,
             Reject::TooLong => Error::MsgTooLong,
             Reject::Algorithm => Error::InvalidAlgorithm,
             Reject::Qop => Error::InvalidQop,
@@ -544,8 +598,30 @@ fn consider(
             stale_count: step.stale_count(),
             ha1: base.and_then(|(_, e)| e),
         }),
+        bearer: false,
     });
     Ok(Considered::Answered { store_challenge })
+}
+
+/// Plans a Bearer answer for a `kind` whose Digest challenges got none:
+/// `realm` is that of the topmost Bearer challenge (`None`: it named none).
+fn consider_bearer(
+    session: &ClientSession,
+    plan: &mut Plan,
+    kind: AuthKind,
+    realm: Option<&[u8]>,
+    reject: &mut dyn FnMut(Reject),
+) -> Result<()> {
+    let Some(cred) = bearer::find(&session.creds, realm) else {
+        reject(Reject::Bearer);
+        return Ok(());
+    };
+    if plan.carries_bearer(kind, &cred.data) {
+        // The server challenged the token it was given: refused (RFC 6750
+        // error="invalid_token"); a fresh one must come from the application.
+        return Err(Error::FailedCredential);
+    }
+    plan.push_bearer(kind, cred, realm.unwrap_or_default())
 }
 
 /// Plans the answer to the 401/407 `response` for `request` (reinit).
@@ -553,7 +629,11 @@ fn consider(
 /// Every WWW-Authenticate (answered with Authorization) and
 /// Proxy-Authenticate (Proxy-Authorization) challenge is considered in
 /// order; per realm and kind the topmost usable Digest challenge is
-/// answered (RFC 8760), the others for that realm skipped. `cnonce` appends
+/// answered (RFC 8760), the others for that realm skipped. A kind whose
+/// Digest challenges got no answer and that has a Bearer challenge is
+/// answered `Bearer <token>` from the Bearer credential for the topmost
+/// Bearer challenge's realm (exact, else `*`; any when it names none):
+/// Digest when a Digest credential matches, else Bearer. `cnonce` appends
 /// a fresh client nonce to its argument; it is called once per answer with
 /// a nonce new to the session. A header value identical to the one a cached
 /// challenge was parsed from (the steady state: the same nonce again) is
@@ -562,9 +642,12 @@ fn consider(
 ///
 /// Errors: `InvalidStatus` (not a 401/407), `NotRequestMsg`, `AuthNoChal`
 /// (no challenge header), the nonce rule's `FailedCredential` and
-/// `AuthStaleCount`, and when nothing could be answered the best reason
-/// found: `NoCredential`, `InvalidQop`, `InvalidAlgorithm`, `MsgTooLong`
-/// (a challenge header value over 8 KiB) or `InvalidAuthScheme`.
+/// `AuthStaleCount`, `FailedCredential` for a Bearer challenge to the
+/// token the request carries, `InvalidArg` for a Bearer token that is not
+/// a b64token, and when nothing could be answered the best reason found:
+/// `NoCredential`, `InvalidQop`, `InvalidAlgorithm`, `MsgTooLong` (a
+/// challenge header value over 8 KiB), `NoCredential` (a Bearer challenge
+/// without a Bearer credential) or `InvalidAuthScheme`.
 pub fn plan_reinit<R: ResponseView + ?Sized, Q: RequestView + ?Sized>(
     session: &ClientSession,
     response: &R,
@@ -593,6 +676,9 @@ pub fn plan_reinit<R: ResponseView + ?Sized, Q: RequestView + ?Sized>(
         }
     };
     for kind in AuthKind::both() {
+        // The realm of the topmost Bearer challenge of this kind, if any.
+        // (Owned: a quoted realm may have been unescaped. Bearer only.)
+        let mut bearer_realm: Option<Option<Vec<u8>>> = None;
         for value in response.challenges(kind) {
             any_header = true;
             let memo = session
@@ -612,6 +698,12 @@ pub fn plan_reinit<R: ResponseView + ?Sized, Q: RequestView + ?Sized>(
                         continue;
                     }
                     Err(_) => None,
+                    Ok(c) if c.scheme.eq_ignore_ascii_case(bearer::SCHEME.as_bytes()) => {
+                        if bearer_realm.is_none() {
+                            bearer_realm = Some(c.param("realm").map(<[u8]>::to_vec));
+                        }
+                        continue;
+                    }
                     Ok(c) => c.to_digest().ok(),
                 };
                 let Some(d) = d else {
@@ -627,6 +719,11 @@ pub fn plan_reinit<R: ResponseView + ?Sized, Q: RequestView + ?Sized>(
                         u.challenge = Some(d.into_owned());
                     }
                 }
+            }
+        }
+        if let Some(realm) = bearer_realm {
+            if !plan.answers.iter().any(|a| a.kind == kind) {
+                consider_bearer(session, plan, kind, realm.as_deref(), &mut reject)?;
             }
         }
     }
@@ -645,7 +742,9 @@ pub fn plan_reinit<R: ResponseView + ?Sized, Q: RequestView + ?Sized>(
 /// answered, the next authorization for that nonce (nc + 1, same cnonce)
 /// replacing the request's own for that realm; with `prefs.initial_auth`,
 /// an empty Authorization for each credential that is neither the
-/// wildcard nor AKA and whose realm got none of the former; and every stale
+/// wildcard nor AKA nor Bearer and whose realm got none of the former, and
+/// `Bearer <token>` of the first Bearer credential (replacing the
+/// request's Bearer Authorization); and every stale
 /// count restarts (a new request starts a new flow). Errors:
 /// `NotRequestMsg`, `InvalidArg` for a value that cannot be written.
 pub fn plan_init<Q: RequestView + ?Sized>(
@@ -660,7 +759,9 @@ pub fn plan_init<Q: RequestView + ?Sized>(
         uri: request.request_uri().ok_or(Error::NotRequestMsg)?,
         body: request.body(),
     };
-    if !session.cache.is_empty() {
+    // Carried headers matter to cached realms and to an initial Bearer
+    // answer (which replaces the request's own).
+    if !session.cache.is_empty() || session.prefs.initial_auth {
         plan.read_carried(request);
     }
     for (i, e) in session.cache.iter().enumerate() {
@@ -699,10 +800,18 @@ pub fn plan_init<Q: RequestView + ?Sized>(
                 stale_count: 0,
                 ha1: base.and_then(|(_, e)| e),
             }),
+            bearer: false,
         });
     }
     if session.prefs.initial_auth {
         for c in &session.creds {
+            if bearer::is_bearer(c) {
+                // The token itself, whatever the realm (it names none).
+                if !plan.answers.iter().any(|a| a.bearer) {
+                    plan.push_bearer(AuthKind::Www, c, &c.realm)?;
+                }
+                continue;
+            }
             if c.is_wildcard() || c.kind == SecretKind::Aka {
                 continue;
             }
@@ -734,6 +843,7 @@ pub fn plan_init<Q: RequestView + ?Sized>(
                 realm,
                 value,
                 update: None,
+                bearer: false,
             });
         }
     }

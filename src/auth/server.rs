@@ -13,10 +13,15 @@
 //! a challenge cannot be checked and is therefore rejected the same way.
 //! Replays within the lifetime are not detected (nc is not tracked).
 //!
+//! Bearer mode (`challenge_bearer`, `verify_bearer`): a test registrar
+//! for RFC 8898 clients, checking one expected access token; it does not
+//! validate tokens the way an authorization server would.
+//!
 //! `userhash=true` in an Authorization is not supported (the lookup is by
 //! real account name): `NotSupported` with 401/407. The `uri` parameter is
 //! hashed as sent and not compared with the Request-URI (as PJSIP).
 
+use super::bearer;
 use crate::digest::{
     compute, new_cnonce, parse_authorization, Algorithm, DigestCredentials, Hex, ParseError, Qop,
     QopParams, Secret,
@@ -25,7 +30,6 @@ use crate::sip::SipMessage;
 use crate::status::{Error, Result};
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// How long a minted nonce is accepted, in seconds.
 pub const NONCE_LIFETIME_SECS: u64 = 300;
@@ -64,13 +68,14 @@ pub struct Verdict {
     pub status_code: u16,
 }
 
-/// Seconds since the Unix epoch.
+/// Seconds since the Unix epoch (the harness's clock when one is set:
+/// `crate::hooks::clock`).
 pub fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+    crate::hooks::clock::now_secs()
 }
 
+// Drawn once, at the first nonce: a harness wanting reproducible nonces
+// sets its random source before that.
 fn secret() -> &'static [u8] {
     static SECRET: OnceLock<Vec<u8>> = OnceLock::new();
     SECRET.get_or_init(|| {
@@ -349,4 +354,60 @@ impl ServerAuth {
             Err(Error::FailedCredential)
         }
     }
+
+    /// Adds a Bearer challenge (RFC 6750 §3, RFC 8898) to `response`:
+    /// `Bearer realm=".."`, then `, error=".."` when `error` is given
+    /// (`invalid_token` tells the client its token was refused). An error
+    /// that is not a plain token (letters, digits, `_`, `-`) is `InvalidArg`.
+    pub fn challenge_bearer(&self, response: &mut SipMessage, error: Option<&[u8]>) -> Result<()> {
+        let mut v = format!(
+            "{} realm=\"{}\"",
+            bearer::SCHEME,
+            String::from_utf8_lossy(&self.realm)
+        );
+        if let Some(e) = error {
+            let plain = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-';
+            if e.is_empty() || !e.iter().all(plain) {
+                return Err(Error::InvalidArg);
+            }
+            v.push_str(&format!(", error=\"{}\"", String::from_utf8_lossy(e)));
+        }
+        response.push_header(self.challenge_header(), v);
+        Ok(())
+    }
+
+    /// Verifies the Bearer token of `request` against `expected` (compared
+    /// in constant time for equal lengths). Outcomes (result, status): not a
+    /// request → `NotRequestMsg`, 400; no `Bearer` authorization header →
+    /// `AuthNoAuth`, 401/407; another token → `FailedCredential`, 401/407
+    /// (challenge again with error="invalid_token"); the token → `Ok`, 200.
+    pub fn verify_bearer(&self, request: &SipMessage, expected: &[u8]) -> Verdict {
+        let deny = self.unauthorized_code();
+        let result = if !request.is_request() {
+            Err(Error::NotRequestMsg)
+        } else {
+            match request
+                .headers_named(self.authorization_header())
+                .find_map(|v| bearer::token_of(v.as_bytes()))
+            {
+                None => Err(Error::AuthNoAuth),
+                Some(t) if ct_eq(t, expected) => Ok(()),
+                Some(_) => Err(Error::FailedCredential),
+            }
+        };
+        let status_code = match result {
+            Ok(()) => 200,
+            Err(Error::NotRequestMsg) => 400,
+            Err(_) => deny,
+        };
+        Verdict {
+            result,
+            status_code,
+        }
+    }
+}
+
+/// Byte equality whose time depends only on the lengths.
+fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

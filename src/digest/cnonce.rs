@@ -43,8 +43,13 @@ fn now_nanos() -> u128 {
         .map_or(0, |d| d.as_nanos())
 }
 
-/// A fresh client nonce: 32 lowercase hex characters (128 bits).
+/// A fresh client nonce: 32 lowercase hex characters (128 bits), from the
+/// harness's source when one is set (`crate::hooks::random`).
 pub fn new_cnonce() -> Hex {
+    let mut b = [0u8; 16];
+    if crate::hooks::random::fill(&mut b) {
+        return Hex::encode(&b);
+    }
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let mut h = Hasher::new(Algorithm::Sha256);
     h.update(seed())

@@ -8,12 +8,13 @@
 
 use super::auth_types::*;
 use super::cast::{try_ref, CPtr};
-use super::msg::pjsip_tx_data;
+use super::msg::{pjsip_tx_data, pjsip_tx_data_dec_ref};
 use super::panic::guard;
 use super::status::{status_of, to_status, PJ_EBUG, PJ_SUCCESS};
 use super::table::{clear_signature, session_id, Pending, Setting, SESSIONS};
 use super::types::{pj_status_t, PJ_FALSE};
 use crate::auth::async_challenge::Outcome;
+use crate::hooks::{self, log};
 use crate::status::{Error, Result};
 use crate::token::Token;
 use std::os::raw::{c_uint, c_void};
@@ -110,18 +111,25 @@ pub unsafe extern "C" fn pjsip_auth_clt_async_impl_on_challenge(
                 };
                 let cb_sess = issued.acting.home as *mut pjsip_auth_clt_sess;
                 let token = issued.token.raw() as *mut c_void;
+                log::log(log::DEBUG, || {
+                    format!("challenge received: token {token:p} issued")
+                });
                 // SAFETY: the application's callback, with a live token and param; no lock held.
                 unsafe { cb(cb_sess, token, &cb_param) != PJ_FALSE }
             });
-            let outcome = outcome.inspect_err(|_| {
+            let outcome = outcome.inspect_err(|e| {
                 // No token was issued: the signature goes back to zero.
                 clear_signature(impl_token);
+                log::log(log::WARN, || format!("challenge: no token issued: {e:?}"));
             })?;
             match outcome {
                 Outcome::Handled => Ok(()),
                 // Declined while still pending: the caller keeps its reference.
                 Outcome::Declined(p) => {
                     p.mark_ended();
+                    log::log(log::DEBUG, || {
+                        "challenge: callback declined, token ended".into()
+                    });
                     Err(Error::Ignored)
                 }
             }
@@ -157,9 +165,26 @@ pub unsafe extern "C" fn pjsip_auth_clt_async_send_req(
             Err(e) => return to_status(e),
         };
         p.mark_ended();
-        // SAFETY: the owner's callback with the values it supplied; no lock held.
-        let status = unsafe { (p.send_impl)(sess, p.user_data.0, new_request) };
+        let status = match hooks::fault::take() {
+            Some(injected) => {
+                // As if send_impl had taken the request and its transport failed.
+                // SAFETY: new_request is non-NULL and the caller handed its reference over.
+                unsafe { pjsip_tx_data_dec_ref(new_request) };
+                injected
+            }
+            // SAFETY: the owner's callback with the values it supplied; no lock held.
+            None => unsafe { (p.send_impl)(sess, p.user_data.0, new_request) },
+        };
         p.drop_reference();
+        if status == PJ_SUCCESS {
+            log::log(log::DEBUG, || {
+                format!("send_req: token {token:p} claimed, sent")
+            });
+        } else {
+            log::log(log::WARN, || {
+                format!("send_req: token {token:p} claimed, send failed with status {status}")
+            });
+        }
         status
     })
 }
@@ -180,6 +205,9 @@ pub unsafe extern "C" fn pjsip_auth_clt_async_abandon(
             Err(e) => return to_status(e),
         };
         p.abandon(sess);
+        log::log(log::DEBUG, || {
+            format!("abandon: token {token:p} claimed, abandoned")
+        });
         PJ_SUCCESS
     })
 }

@@ -13,6 +13,7 @@ use super::status::{status_of, to_status, PJ_EBUG, PJ_SUCCESS};
 use super::table::{session_id, SESSIONS};
 use super::types::pj_status_t;
 use crate::auth::client;
+use crate::hooks::log;
 use crate::status::{Error, Result};
 
 /// Answers the 401/407 challenge in `rdata` by adding authorization headers
@@ -64,8 +65,22 @@ pub unsafe extern "C" fn pjsip_auth_clt_reinit_req(
             Ok(())
         };
         match run() {
-            Ok(()) => PJ_SUCCESS,
-            Err(e) => to_status(e),
+            Ok(()) => {
+                log::log(log::DEBUG, || "reinit_req: challenge answered".into());
+                PJ_SUCCESS
+            }
+            Err(e) => {
+                let level = match e {
+                    Error::FailedCredential | Error::NoCredential | Error::AuthStaleCount => {
+                        log::WARN
+                    }
+                    _ => log::DEBUG,
+                };
+                log::log(level, || {
+                    format!("reinit_req: challenge not answered: {e:?}")
+                });
+                to_status(e)
+            }
         }
     })
 }

@@ -4,7 +4,7 @@
 //! mirror them.
 
 use super::auth_types::pjsip_cred_info;
-use super::cast::{str_bytes, try_mut, try_ref, write_out};
+use super::cast::{cstr_bytes, str_bytes, try_mut, try_ref, write_out};
 use super::digest::{cred_algorithm, CRED_DATA_DIGEST, CRED_DATA_PLAIN_PASSWD};
 use super::msg::{pjsip_rx_data, pjsip_tx_data, rx_data_ref, tx_data_ref};
 use super::panic::guard;
@@ -13,9 +13,10 @@ use super::status::{status_of, to_status, PJ_EBUG};
 use super::types::{pj_bool_t, pj_status_t, pj_str_t, PJ_FALSE, PJ_TRUE};
 use crate::auth::server::{now_secs, ServerAuth, StoredSecret};
 use crate::digest::Algorithm;
+use crate::hooks::log;
 use crate::pool::Pool;
 use crate::status::{Error, Result};
-use std::os::raw::{c_int, c_uint};
+use std::os::raw::{c_char, c_int, c_uint};
 
 /// Option bit of pjsip_auth_srv_init(): the server is a proxy (407,
 /// Proxy-Authenticate / Proxy-Authorization).
@@ -239,6 +240,11 @@ pub unsafe extern "C" fn pjsip_auth_srv_verify(
             let v = server.verify(rd.msg(), now_secs(), |name| unsafe {
                 lookup(s, rdata, name)
             });
+            if let Err(e) = v.result {
+                log::log(log::WARN, || {
+                    format!("auth_srv: credentials refused: {e:?}")
+                });
+            }
             // SAFETY: checked for NULL above.
             unsafe { write_out(status_code, c_int::from(v.status_code)) };
             Ok(v.result)
@@ -322,6 +328,83 @@ pub unsafe extern "C" fn pjsip_auth_srv_challenge2(
             // SAFETY: forwarded C arguments, checked in challenge().
             Some(a) => status_of(unsafe { challenge(srv, qop, nonce, opaque, stale, tdata, a) }),
             None => to_status(Error::InvalidAlgorithm),
+        }
+    })
+}
+
+/// Bearer mode of the embedded server (RFC 8898 / RFC 6750), for testing
+/// clients: adds `WWW-Authenticate: Bearer realm="<realm>"` (Proxy-Authenticate
+/// for a proxy) to response `tdata`, with `, error="<error>"` when `error` is
+/// not NULL (NUL-terminated; "invalid_token" tells the client its token was
+/// refused). NULL srv or tdata, or an error with characters other than
+/// letters, digits, `_` and `-`: PJ_EINVAL; a request tdata:
+/// PJSIP_ENOTRESPONSEMSG.
+#[no_mangle]
+pub unsafe extern "C" fn pjshim_auth_srv_challenge_bearer(
+    srv: *mut pjsip_auth_srv,
+    error: *const c_char,
+    tdata: *mut pjsip_tx_data,
+) -> pj_status_t {
+    guard(PJ_EBUG, || {
+        status_of((|| {
+            // SAFETY: the caller's struct, checked for NULL.
+            let s = unsafe { try_ref(srv) }?;
+            // SAFETY: the caller's tx_data, checked for NULL.
+            let t = unsafe { tx_data_ref(tdata) }?;
+            let error = if error.is_null() {
+                None
+            } else {
+                // SAFETY: non-NULL and NUL-terminated by the caller's promise.
+                Some(unsafe { cstr_bytes(error) }?)
+            };
+            let server = server_of(s)?;
+            t.with_msg(|m| {
+                if m.is_request() {
+                    return Err(Error::NotResponseMsg);
+                }
+                server.challenge_bearer(m, error)
+            })
+        })())
+    })
+}
+
+/// Bearer mode: checks that request `rdata` carries `Authorization: Bearer
+/// <token>` (Proxy-Authorization for a proxy) with exactly `*token` (compared
+/// in constant time). PJ_SUCCESS with `*status_code` 200; otherwise, with
+/// `*status_code` written: PJSIP_ENOTREQUESTMSG (400) for a response,
+/// PJSIP_EAUTHNOAUTH (401/407) without a Bearer authorization,
+/// PJSIP_EFAILEDCREDENTIAL (401/407) for another token (challenge again with
+/// error "invalid_token"). NULL srv, rdata, token or status_code: PJ_EINVAL,
+/// nothing written.
+#[no_mangle]
+pub unsafe extern "C" fn pjshim_auth_srv_verify_bearer(
+    srv: *mut pjsip_auth_srv,
+    rdata: *mut pjsip_rx_data,
+    token: *const pj_str_t,
+    status_code: *mut c_int,
+) -> pj_status_t {
+    guard(PJ_EBUG, || {
+        let r = (|| {
+            // SAFETY: the caller's initialised struct, checked for NULL.
+            let s = unsafe { try_ref(srv) }?;
+            // SAFETY: the caller's rx_data, checked for NULL.
+            let rd = unsafe { rx_data_ref(rdata) }?;
+            // SAFETY: the caller's string, checked for NULL.
+            let expected = unsafe { str_bytes(try_ref(token)?) }?;
+            if status_code.is_null() {
+                return Err(Error::InvalidArg);
+            }
+            let v = server_of(s)?.verify_bearer(rd.msg(), expected);
+            if v.result.is_err() {
+                log::log(log::WARN, || "auth_srv: Bearer token refused".into());
+            }
+            // SAFETY: checked for NULL above.
+            unsafe { write_out(status_code, c_int::from(v.status_code)) };
+            Ok(v.result)
+        })();
+        match r {
+            Ok(inner) => status_of(inner),
+            Err(e) => to_status(e),
         }
     })
 }

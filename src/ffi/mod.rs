@@ -17,6 +17,7 @@ pub mod auth_types;
 pub mod digest;
 pub mod endpoint;
 pub mod grp_lock;
+pub mod hooks;
 pub mod msg;
 pub mod pjlib;
 pub mod pool;

@@ -17,6 +17,7 @@ use super::table::{publish, session_id, unpublish, SESSIONS};
 use super::types::{pj_status_t, pj_str_t, PJ_FALSE, PJ_TRUE};
 use crate::auth::credential::Prefs;
 use crate::auth::session::ClientSession;
+use crate::hooks::log;
 use crate::status::{Error, Result};
 use std::os::raw::{c_int, c_uint};
 
@@ -71,6 +72,12 @@ pub unsafe extern "C" fn pjsip_auth_clt_deinit(sess: *mut pjsip_auth_clt_sess) -
             let revoked = SESSIONS.close(id)?;
             // SAFETY: checked for NULL above (session_id); the caller's struct.
             unsafe { unpublish(sess) };
+            if !revoked.is_empty() {
+                let n = revoked.len();
+                log::log(log::DEBUG, || {
+                    format!("deinit: {n} pending token(s) revoked")
+                });
+            }
             for p in revoked {
                 p.abandon(sess);
             }

@@ -1,0 +1,9 @@
+//! Harness hooks: what a test harness swaps in to make the library's
+//! output reproducible (randomness, clock), to make sends fail on purpose,
+//! and to watch notable events (log). Each hook is process-wide, settable
+//! from any thread, and costs one atomic load on the default path.
+
+pub mod clock;
+pub mod fault;
+pub mod log;
+pub mod random;
