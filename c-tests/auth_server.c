@@ -2,6 +2,7 @@
  * answer it with pjsip_auth_create_digest2, verify. Header only. */
 #include "pjsip_auth_shim.h"
 #include "test_util.h"
+#include "srv_lookup.h"
 #include <string.h>
 
 static const char *REG =
@@ -14,22 +15,10 @@ static const char *REG =
     "%s"
     "Content-Length: 0\r\n\r\n";
 
-static pj_status_t lookup(pj_pool_t *pool, const pj_str_t *realm, const pj_str_t *acc_name,
-                          pjsip_cred_info *cred) {
-    PJ_UNUSED_ARG(pool);
-    PJ_UNUSED_ARG(realm);
-    if (acc_name->slen != 5 || memcmp(acc_name->ptr, "alice", 5) != 0)
-        return PJ_ENOTFOUND;
-    memset(cred, 0, sizeof(*cred));
-    cred->data_type = PJSIP_CRED_DATA_PLAIN_PASSWD;
-    cred->data = pj_str("secret");
-    return PJ_SUCCESS;
-}
-
 static pj_status_t lookup2(pj_pool_t *pool, const pjsip_auth_lookup_cred_param *param,
                            pjsip_cred_info *cred) {
     CHECK(param->rdata != NULL);
-    return lookup(pool, &param->realm, &param->acc_name, cred);
+    return lookup_alice(pool, &param->realm, &param->acc_name, cred);
 }
 
 static pjsip_rx_data *parse_req(const char *auth_line) {
@@ -98,8 +87,8 @@ int main(void) {
     pjsip_auth_srv srv;
     int code = 0;
 
-    CHECK_STATUS(pjsip_auth_srv_init(pool, &srv, &realm, &lookup, 0), PJ_SUCCESS);
-    CHECK(srv.is_proxy == PJ_FALSE && srv.realm.slen == 11 && srv.lookup == &lookup);
+    CHECK_STATUS(pjsip_auth_srv_init(pool, &srv, &realm, &lookup_alice, 0), PJ_SUCCESS);
+    CHECK(srv.is_proxy == PJ_FALSE && srv.realm.slen == 11 && srv.lookup == &lookup_alice);
     CHECK_STATUS(round_trip(&srv, "secret", &code), PJ_SUCCESS);
     CHECK(code == 200);
     CHECK_STATUS(round_trip(&srv, "wrong", &code), PJSIP_EFAILEDCREDENTIAL);
@@ -156,9 +145,9 @@ int main(void) {
     CHECK(code == 407);
 
     /* NULL arguments. */
-    CHECK_STATUS(pjsip_auth_srv_init(NULL, &srv, &realm, &lookup, 0), PJ_EINVAL);
-    CHECK_STATUS(pjsip_auth_srv_init(pool, NULL, &realm, &lookup, 0), PJ_EINVAL);
-    CHECK_STATUS(pjsip_auth_srv_init(pool, &srv, NULL, &lookup, 0), PJ_EINVAL);
+    CHECK_STATUS(pjsip_auth_srv_init(NULL, &srv, &realm, &lookup_alice, 0), PJ_EINVAL);
+    CHECK_STATUS(pjsip_auth_srv_init(pool, NULL, &realm, &lookup_alice, 0), PJ_EINVAL);
+    CHECK_STATUS(pjsip_auth_srv_init(pool, &srv, NULL, &lookup_alice, 0), PJ_EINVAL);
     CHECK_STATUS(pjsip_auth_srv_init(pool, &srv, &realm, NULL, 0), PJ_EINVAL);
     CHECK_STATUS(pjsip_auth_srv_init2(pool, &srv, NULL), PJ_EINVAL);
     CHECK_STATUS(pjsip_auth_srv_verify(NULL, bare, &code), PJ_EINVAL);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "pjsip_auth_shim.h"
 #include "test_util.h"
+#include "srv_lookup.h"
 
 static const char REGISTER_MSG[] =
     "REGISTER sip:example.com SIP/2.0\r\n"
@@ -27,19 +28,6 @@ static pjsip_tx_data *make_request(void)
 
 static pj_caching_pool cp;
 static pj_pool_t *pool;
-
-static pj_status_t lookup(pj_pool_t *p, const pj_str_t *realm, const pj_str_t *acc_name,
-                          pjsip_cred_info *cred)
-{
-    PJ_UNUSED_ARG(p);
-    PJ_UNUSED_ARG(realm);
-    if (acc_name->slen != 5 || memcmp(acc_name->ptr, "alice", 5) != 0)
-        return PJ_ENOTFOUND;
-    memset(cred, 0, sizeof(*cred));
-    cred->data_type = PJSIP_CRED_DATA_PLAIN_PASSWD;
-    cred->data = pj_str("secret");
-    return PJ_SUCCESS;
-}
 
 static pjsip_cred_info bearer_cred(const char *realm, const char *token)
 {
@@ -345,8 +333,8 @@ int main(void)
     pool = pj_pool_create(&cp.factory, "bearer", 4000, 4000, NULL);
     pj_str_t realm = pj_str("example.com");
     pjsip_auth_srv srv, proxy;
-    CHECK_STATUS(pjsip_auth_srv_init(pool, &srv, &realm, &lookup, 0), PJ_SUCCESS);
-    CHECK_STATUS(pjsip_auth_srv_init(pool, &proxy, &realm, &lookup, PJSIP_AUTH_SRV_IS_PROXY),
+    CHECK_STATUS(pjsip_auth_srv_init(pool, &srv, &realm, &lookup_alice, 0), PJ_SUCCESS);
+    CHECK_STATUS(pjsip_auth_srv_init(pool, &proxy, &realm, &lookup_alice, PJSIP_AUTH_SRV_IS_PROXY),
                  PJ_SUCCESS);
 
     test_sync(&srv, &proxy);

@@ -3,6 +3,7 @@
  * embedded server's 401, the client's reinit_req answer and the 200 print
  * byte for byte as c-tests/golden/register_digest.txt, twice in a row. */
 #include "hooks_util.h"
+#include "srv_lookup.h"
 
 static const char REG[] =
     "REGISTER sip:example.com SIP/2.0\r\n"
@@ -14,19 +15,6 @@ static const char REG[] =
     "CSeq: 1 REGISTER\r\n"
     "Contact: <sip:alice@127.0.0.1:5070>\r\n"
     "Content-Length: 0\r\n\r\n";
-
-static pj_status_t lookup(pj_pool_t *pool, const pj_str_t *realm, const pj_str_t *acc_name,
-                          pjsip_cred_info *cred)
-{
-    PJ_UNUSED_ARG(pool);
-    PJ_UNUSED_ARG(realm);
-    if (acc_name->slen != 5 || memcmp(acc_name->ptr, "alice", 5) != 0)
-        return PJ_ENOTFOUND;
-    memset(cred, 0, sizeof(*cred));
-    cred->data_type = PJSIP_CRED_DATA_PLAIN_PASSWD;
-    cred->data = pj_str("secret");
-    return PJ_SUCCESS;
-}
 
 static void exchange(pjsip_auth_srv *srv, transcript_t *t)
 {
@@ -82,7 +70,7 @@ int main(void)
     pj_pool_t *pool = pj_pool_create(&cp.factory, "golden", 1024, 1024, NULL);
     pj_str_t realm = pj_str("example.com");
     pjsip_auth_srv srv;
-    CHECK_STATUS(pjsip_auth_srv_init(pool, &srv, &realm, &lookup, 0), PJ_SUCCESS);
+    CHECK_STATUS(pjsip_auth_srv_init(pool, &srv, &realm, &lookup_alice, 0), PJ_SUCCESS);
 
     CHECK_STATUS(pjshim_set_random_source(&det_random, NULL), PJ_SUCCESS);
     CHECK_STATUS(pjshim_set_time_source(&det_time, NULL), PJ_SUCCESS);
