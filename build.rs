@@ -19,6 +19,30 @@ fn main() {
         std::env::var("TARGET").unwrap()
     );
 
+    // A soname on the shared library (Linux and other ELF targets), so that a
+    // program linked against the installed libpjsip_auth_shim.so records
+    // libpjsip_auth_shim.so.<major> and scripts/install.sh can lay out the
+    // usual .so -> .so.<major> -> .so.<full version> links.
+    // Cargo sets no object-format cfg, so ELF is recognised by the target OS
+    // (Apple's linker spells it -install_name, Windows has none).
+    let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    let elf = [
+        "linux",
+        "android",
+        "freebsd",
+        "netbsd",
+        "openbsd",
+        "dragonfly",
+        "illumos",
+        "solaris",
+    ];
+    if elf.contains(&os.as_str()) {
+        println!(
+            "cargo:rustc-cdylib-link-arg=-Wl,-soname,libpjsip_auth_shim.so.{}",
+            soname_major()
+        );
+    }
+
     let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml"))
         .expect("cbindgen.toml must parse");
     let generated = out_dir.join("pjsip_auth_shim.h");
@@ -47,5 +71,16 @@ fn main() {
         if std::fs::read(&checked_in).ok().as_deref() != Some(new.as_slice()) {
             std::fs::write(&checked_in, new).expect("write include/pjsip_auth_shim.h");
         }
+    }
+}
+
+/// The soname's version: the major version, or `0.<minor>` before 1.0 (an
+/// incompatible release bumps it, as Cargo's caret rules read the version).
+fn soname_major() -> String {
+    let major = std::env::var("CARGO_PKG_VERSION_MAJOR").unwrap();
+    if major == "0" {
+        format!("0.{}", std::env::var("CARGO_PKG_VERSION_MINOR").unwrap())
+    } else {
+        major
     }
 }

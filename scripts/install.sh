@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Builds the C library in release mode and installs it under a prefix:
+#
+#   PREFIX=/opt/pjshim scripts/install.sh        (or: scripts/install.sh --prefix /opt/pjshim)
+#
+#   $PREFIX/lib/libpjsip_auth_shim.a
+#   $PREFIX/lib/libpjsip_auth_shim.so.<full>     (soname libpjsip_auth_shim.so.<major>)
+#   $PREFIX/lib/libpjsip_auth_shim.so.<major> -> libpjsip_auth_shim.so.<full>
+#   $PREFIX/lib/libpjsip_auth_shim.so         -> libpjsip_auth_shim.so.<major>
+#   $PREFIX/include/pjsip-auth-shim/           pjsip_auth_shim.h, pjsip_auth_shim.hpp and
+#                                              the forwarding pjsip.h, pjlib.h, pjsip_ua.h,
+#                                              pjsip/sip_auth.h
+#   $PREFIX/lib/pkgconfig/pjsip-auth-shim.pc
+#
+# The headers go in a subdirectory because the forwarding headers carry PJSIP's
+# own names: in a shared include directory they would shadow a real pjproject.
+# The .pc file's Cflags point there, so `#include <pjsip_auth_shim.h>` and an
+# unchanged `#include <pjsip.h>` both resolve.
+#
+# Options (each also an environment variable):
+#   --prefix DIR    PREFIX   install root (default /usr/local)
+#   --libdir DIR    LIBDIR   library directory (default $PREFIX/lib)
+#   --destdir DIR   DESTDIR  staging root prepended to every path (packagers);
+#                            the .pc file still names $PREFIX
+#   --no-build               install what is already built, do not run cargo
+# CARGO_TARGET_DIR is honoured (default: target/ in the repository);
+# CARGO selects the cargo binary (default: cargo).
+set -euo pipefail
+
+usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+
+PREFIX="${PREFIX:-/usr/local}"
+LIBDIR="${LIBDIR:-}"
+DESTDIR="${DESTDIR:-}"
+build=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --prefix) PREFIX="$2"; shift 2 ;;
+    --prefix=*) PREFIX="${1#*=}"; shift ;;
+    --libdir) LIBDIR="$2"; shift 2 ;;
+    --libdir=*) LIBDIR="${1#*=}"; shift ;;
+    --destdir) DESTDIR="$2"; shift 2 ;;
+    --destdir=*) DESTDIR="${1#*=}"; shift ;;
+    --no-build) build=0; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "install.sh: unknown argument: $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+case "$PREFIX" in
+  /*) ;;
+  *) echo "install.sh: the prefix must be an absolute path (got '$PREFIX')" >&2; exit 2 ;;
+esac
+LIBDIR="${LIBDIR:-$PREFIX/lib}"
+INCDIR="$PREFIX/include/pjsip-auth-shim"
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+target_dir="${CARGO_TARGET_DIR:-$root/target}"
+case "$target_dir" in /*) ;; *) target_dir="$root/$target_dir" ;; esac
+out="$target_dir/release"
+
+if [ "$build" = 1 ]; then
+  # The root package only (not the pj/ drop-in, which needs a pjproject).
+  CARGO_TARGET_DIR="$target_dir" "${CARGO:-cargo}" build --release --lib -p pjsip-auth-shim
+fi
+for f in libpjsip_auth_shim.a libpjsip_auth_shim.so; do
+  [ -f "$out/$f" ] || { echo "install.sh: $out/$f is missing (build first, or drop --no-build)" >&2; exit 1; }
+done
+
+# The version from Cargo.toml's [package] section; the soname from the built
+# library itself, so build.rs stays the one place that decides it.
+version="$(sed -n '/^\[package\]/,/^\[/ s/^version *= *"\([^"]*\)".*/\1/p' Cargo.toml | head -1)"
+[ -n "$version" ] || { echo "install.sh: no version in Cargo.toml" >&2; exit 1; }
+soname=""
+if command -v readelf >/dev/null 2>&1; then
+  soname="$(readelf -d "$out/libpjsip_auth_shim.so" | sed -n 's/.*(SONAME).*\[\(.*\)\].*/\1/p')"
+elif command -v objdump >/dev/null 2>&1; then
+  soname="$(objdump -p "$out/libpjsip_auth_shim.so" | awk '$1 == "SONAME" { print $2 }')"
+fi
+case "$soname" in
+  libpjsip_auth_shim.so.*) ;;
+  "") echo "install.sh: cannot read the soname (no readelf/objdump, or the library has none)" >&2; exit 1 ;;
+  *) echo "install.sh: unexpected soname '$soname'" >&2; exit 1 ;;
+esac
+full="libpjsip_auth_shim.so.$version"
+
+d() { printf '%s%s' "$DESTDIR" "$1"; }
+install -d "$(d "$LIBDIR")" "$(d "$LIBDIR/pkgconfig")" "$(d "$INCDIR/pjsip")"
+install -m 644 "$out/libpjsip_auth_shim.a" "$(d "$LIBDIR")/libpjsip_auth_shim.a"
+install -m 755 "$out/libpjsip_auth_shim.so" "$(d "$LIBDIR")/$full"
+if [ "$soname" != "$full" ]; then
+  ln -sfn "$full" "$(d "$LIBDIR")/$soname"
+fi
+ln -sfn "$soname" "$(d "$LIBDIR")/libpjsip_auth_shim.so"
+
+install -m 644 include/pjsip_auth_shim.h include/pjsip.h include/pjlib.h include/pjsip_ua.h \
+  "$(d "$INCDIR")/"
+install -m 644 include/pjsip/sip_auth.h "$(d "$INCDIR")/pjsip/"
+if [ -f include/pjsip_auth_shim.hpp ]; then
+  install -m 644 include/pjsip_auth_shim.hpp "$(d "$INCDIR")/"
+fi
+
+# Libs.private: what the static library needs beyond libc, as
+# `cargo rustc -- --print native-static-libs` reports it on Linux
+# (-lutil and -lrt are empty stubs in glibc >= 2.34, needed before).
+pc_libdir="$LIBDIR"
+case "$LIBDIR" in "$PREFIX"/*) pc_libdir="\${prefix}${LIBDIR#"$PREFIX"}" ;; esac
+cat > "$(d "$LIBDIR/pkgconfig")/pjsip-auth-shim.pc" <<PC
+prefix=$PREFIX
+libdir=$pc_libdir
+includedir=\${prefix}/include/pjsip-auth-shim
+
+Name: pjsip-auth-shim
+Description: PJSIP-compatible SIP client digest authentication (async challenge API), standalone C library
+Version: $version
+Cflags: -I\${includedir}
+Libs: -L\${libdir} -lpjsip_auth_shim
+Libs.private: -lpthread -ldl -lm -lrt -lutil -lgcc_s
+PC
+
+echo "installed pjsip-auth-shim $version (soname $soname) under ${DESTDIR}${PREFIX}"
