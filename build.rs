@@ -36,7 +36,13 @@ fn main() {
         "illumos",
         "solaris",
     ];
-    if elf.contains(&os.as_str()) {
+    // Only with the standalone front end: Cargo passes a dependency's
+    // cdylib link args on to its dependents' cdylibs too, so without this
+    // gate the drop-in (which depends on this crate without `standalone`)
+    // would record libpjsip_auth_shim.so.* as its name and programs linked
+    // against it would fail to load.
+    let standalone = std::env::var_os("CARGO_FEATURE_STANDALONE").is_some();
+    if standalone && elf.contains(&os.as_str()) {
         println!(
             "cargo:rustc-cdylib-link-arg=-Wl,-soname,libpjsip_auth_shim.so.{}",
             soname_major()

@@ -31,6 +31,13 @@ struct Pjproject {
 }
 
 fn main() {
+    // Its own name, always: Cargo hands the core's cdylib link args (the
+    // standalone soname, when a workspace build unifies that feature in) to
+    // this cdylib too, and the last -soname wins. Unversioned, as the drop-in
+    // replaces an object inside the user's PJSIP build.
+    if cfg!(target_os = "linux") {
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libpjsip_auth_shim_pj.so");
+    }
     println!("cargo:rerun-if-env-changed=PJPROJECT_DIR");
     println!("cargo:rerun-if-env-changed=PJSHIM_REQUIRE_PJPROJECT");
     println!("cargo:rerun-if-env-changed=PKG_CONFIG_PATH");
