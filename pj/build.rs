@@ -31,10 +31,10 @@ struct Pjproject {
 }
 
 fn main() {
-    // Its own name, always: Cargo hands the core's cdylib link args (the
-    // standalone soname, when a workspace build unifies that feature in) to
-    // this cdylib too, and the last -soname wins. Unversioned, as the drop-in
-    // replaces an object inside the user's PJSIP build.
+    // Its own name, explicitly: Cargo hands a dependency's cdylib link args
+    // to this cdylib too (the core gates its soname on `standalone`, which
+    // the drop-in never enables). Unversioned: the drop-in replaces an
+    // object inside the user's PJSIP build and is loaded by that file name.
     if cfg!(target_os = "linux") {
         println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libpjsip_auth_shim_pj.so");
     }
