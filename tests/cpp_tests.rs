@@ -103,8 +103,10 @@ fn cpp_programs_pass() {
     let filter = std::env::var("PJSHIM_CPP_TEST_FILTER").unwrap_or_default();
     let sanitizers = std::env::var("PJSHIM_CPP_TEST_NO_SANITIZERS").map_or(true, |v| v != "1");
 
-    let mut sources: Vec<PathBuf> = std::fs::read_dir(root.join("cpp-tests"))
-        .unwrap()
+    // The wrapper's tests, and the C++ example programs (each exits non-zero on failure).
+    let mut sources: Vec<PathBuf> = ["cpp-tests", "examples/cpp"]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(root.join(d)).unwrap())
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|x| x == "cpp"))
         .filter(|p| p.file_stem().unwrap().to_string_lossy().contains(&filter))
