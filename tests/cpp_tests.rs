@@ -1,4 +1,4 @@
-//! Builds every `cpp-tests/*.cpp` against `include/pjsip_auth_shim.hpp` and the
+//! Builds every `cpp-tests/*.cpp` and `examples/cpp/*.cpp` against `include/pjsip_auth_shim.hpp` and the
 //! static library with `-std=c++17 -Wall -Wextra -Werror -pedantic`, and runs
 //! it; then builds and runs each again under
 //! `-fsanitize=address,undefined` (any report fails the program).
@@ -64,14 +64,7 @@ fn build_cpp(src: &Path, out: &Path, sanitize: bool) -> Result<(), String> {
         .arg(static_lib())
         .args(["-lpthread", "-ldl", "-lm", "-o"])
         .arg(out);
-    let output = cmd
-        .output()
-        .map_err(|e| format!("cannot run the C++ compiler: {e}"))?;
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(String::from_utf8_lossy(&output.stderr).into_owned())
-    }
+    common::compile(&mut cmd, "C++")
 }
 
 fn run(exe: &Path) -> Result<(), String> {

@@ -2,6 +2,7 @@
 //! `tests/c_tests.rs` and `tests/kamailio.rs`.
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 /// `target/<profile>/`: the test binary lives in its `deps/`.
 pub fn target_dir() -> PathBuf {
@@ -52,9 +53,14 @@ pub fn build_c(src: &Path, out: &Path, includes: &[&Path]) -> Result<(), String>
         .arg(static_lib())
         .args(["-lpthread", "-ldl", "-lm", "-o"])
         .arg(out);
+    compile(&mut cmd, "C")
+}
+
+/// Runs a compiler command; its stderr is the error when it fails.
+pub fn compile(cmd: &mut Command, language: &str) -> Result<(), String> {
     let output = cmd
         .output()
-        .map_err(|e| format!("cannot run the C compiler: {e}"))?;
+        .map_err(|e| format!("cannot run the {language} compiler: {e}"))?;
     if output.status.success() {
         Ok(())
     } else {
