@@ -1887,7 +1887,7 @@ int pjsip_cred_info_cmp(const struct pjsip_cred_info *cred1, const struct pjsip_
  * Writes a human-readable message for `status` into `buf` (at most `size`
  * bytes, always NUL-terminated when `size > 0`, truncated if needed).
  *
- * Unknown codes get "Unknown error <code>". Returns `PJ_SUCCESS`, or
+ * Unknown codes get `"Unknown error <code>"`. Returns `PJ_SUCCESS`, or
  * `PJ_EINVAL` when `buf` is NULL or `size` is 0 (nothing written).
  * Thread-safe.
  */

@@ -137,6 +137,14 @@ status_table! {
 pub type Result<T> = std::result::Result<T, Error>;
 
 /// The `pj_status_t` of a result: `SUCCESS` or the error's number.
+///
+/// ```
+/// use pjsip_auth_shim::status::{code, code_of, Error};
+///
+/// assert_eq!(code_of(Ok(())), code::PJ_SUCCESS);
+/// assert_eq!(code_of(Err(Error::InvalidArg)), code::PJ_EINVAL);
+/// assert_eq!(Error::from_code(code::PJ_EINVAL), Some(Error::InvalidArg));
+/// ```
 pub const fn code_of(r: Result<()>) -> Code {
     match r {
         Ok(()) => SUCCESS,
@@ -146,7 +154,7 @@ pub const fn code_of(r: Result<()>) -> Code {
 
 /// The text `pj_strerror` gives for `code`: "Success", an error's message,
 /// or `None` for a number not in the table (the front end then writes
-/// "Unknown error <code>").
+/// `"Unknown error <code>"`).
 pub const fn strerror(code: Code) -> Option<&'static str> {
     if code == SUCCESS {
         return Some("Success");

@@ -44,6 +44,20 @@ pub struct Token(usize);
 impl Token {
     /// Rebuilds a token from a raw value (any value is accepted; validity is
     /// checked by the slot it names).
+    ///
+    /// ```
+    /// use pjsip_auth_shim::{ClientSession, Error, Sessions, Token};
+    ///
+    /// let sessions = Sessions::<(), u32>::new(4, 4);
+    /// let id = sessions.open(ClientSession::default(), 0).unwrap();
+    /// sessions.configure(id, ()).unwrap();
+    /// let real = sessions.issue(id, 7).unwrap().token;
+    /// // A forged value (a neighbour of the real one) names no pending token.
+    /// let forged = Token::from_raw(real.raw() ^ 1);
+    /// assert_eq!(sessions.claim(id, forged), Err(Error::InvalidArg));
+    /// assert_eq!(sessions.claim(id, real), Ok(7));
+    /// assert_eq!(sessions.claim(id, real), Err(Error::InvalidArg)); // used once
+    /// ```
     pub fn from_raw(raw: usize) -> Token {
         Token(raw)
     }

@@ -68,7 +68,7 @@ fn answered_realms(req: &SipMessage) -> Vec<String> {
 /// cache.
 fn assert_unchanged(before: &SipMessage, after: &SipMessage, s: &ClientSession) {
     assert_eq!(before.to_bytes(), after.to_bytes(), "the request changed");
-    assert!(s.cache.is_empty(), "the session cached something");
+    assert!(s.cached().is_empty(), "the session cached something");
 }
 
 /// The finding: 20 challenges for 20 realms in one header line got 16
@@ -135,9 +135,9 @@ fn a_value_at_the_length_limit_is_parsed_and_answered_in_full() {
     assert_eq!(got.len(), n, "{n} challenges in {MAX_INPUT_LEN} bytes");
     assert!(n > 250);
     // Every realm answered; the cache keeps the last ones, up to its cap.
-    assert_eq!(s.cache.len(), MAX_CACHED_CHALLENGES);
+    assert_eq!(s.cached().len(), MAX_CACHED_CHALLENGES);
     let kept: Vec<String> = s
-        .cache
+        .cached()
         .iter()
         .map(|e| String::from_utf8_lossy(&e.chal.realm).into_owned())
         .collect();
@@ -177,9 +177,9 @@ fn a_hundred_thousand_new_realms_keep_the_cache_at_its_cap() {
             answer(&mut s, "home", i);
         }
         answer(&mut s, &format!("r{i}"), i);
-        assert!(s.cache.len() <= MAX_CACHED_CHALLENGES, "at {i}");
+        assert!(s.cached().len() <= MAX_CACHED_CHALLENGES, "at {i}");
     }
-    assert_eq!(s.cache.len(), MAX_CACHED_CHALLENGES);
+    assert_eq!(s.cached().len(), MAX_CACHED_CHALLENGES);
     assert!(
         cached_challenge(&s, b"home", false).is_some(),
         "the realm used every {HOME_EVERY} challenges was evicted"
@@ -190,7 +190,7 @@ fn a_hundred_thousand_new_realms_keep_the_cache_at_its_cap() {
         .collect();
     want.push("home".into());
     let mut kept: Vec<String> = s
-        .cache
+        .cached()
         .iter()
         .map(|e| String::from_utf8_lossy(&e.chal.realm).into_owned())
         .collect();
@@ -199,9 +199,9 @@ fn a_hundred_thousand_new_realms_keep_the_cache_at_its_cap() {
     assert_eq!(kept, want);
     // A realm evicted long ago is answered again as new: nc 1.
     answer(&mut s, "r0", 1);
-    let e = s.cache.iter().find(|e| &e.chal.realm[..] == b"r0").unwrap();
+    let e = s.cached().iter().find(|e| &e.chal.realm[..] == b"r0").unwrap();
     assert_eq!(e.nc, 1);
-    assert_eq!(s.cache.len(), MAX_CACHED_CHALLENGES);
+    assert_eq!(s.cached().len(), MAX_CACHED_CHALLENGES);
     // Pre-emptive authorization of a new request: one per cached realm.
     let mut req = request();
     init(&mut s, &mut req).unwrap();
@@ -237,8 +237,8 @@ fn one_response_with_more_new_realms_than_the_cap() {
     let mut req = request();
     reinit_with(&mut s, &response(&all).unwrap(), &mut req, &mut cnonce()).unwrap();
     assert_eq!(answered_realms(&req).len(), MAX_CACHED_CHALLENGES + 5);
-    assert_eq!(s.cache.len(), MAX_CACHED_CHALLENGES);
-    for e in &s.cache {
+    assert_eq!(s.cached().len(), MAX_CACHED_CHALLENGES);
+    for e in s.cached() {
         let realm = String::from_utf8_lossy(&e.chal.realm).into_owned();
         if realm == "old" {
             assert_eq!((e.nc, e.stale_count), (2, 1), "{realm}");

@@ -133,7 +133,7 @@ fn session_memory_is_flat_over_100k_new_nonces() {
         round(&mut s, i);
     }
     let end = live() - base;
-    let entries = s.cache.len();
+    let entries = s.cached().len();
     drop(s);
     // Checked before printing: the harness's output capture allocates.
     let after_drop = live() - base;
@@ -182,7 +182,7 @@ fn session_memory_is_flat_over_100k_new_realms() {
         round(&mut s, i);
     }
     let end = live() - base;
-    let entries = s.cache.len();
+    let entries = s.cached().len();
     drop(s);
     let after_drop = live() - base;
     eprintln!(

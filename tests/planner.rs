@@ -346,12 +346,12 @@ fn rfc7616_flow(algorithm: &str, expected: &str, nc2: &str) {
         [rfc7616_answer(algorithm, expected, "00000001")]
     );
     assert_eq!(req.retries_prepared, 1);
-    assert_eq!(s.cache.len(), 1);
+    assert_eq!(s.cached().len(), 1);
     assert_eq!(
-        (s.cache[0].nc, &s.cache[0].cnonce[..]),
+        (s.cached()[0].nc, &s.cached()[0].cnonce[..]),
         (1, CNONCE.as_bytes())
     );
-    assert_eq!(s.ha1.len(), 1);
+    assert_eq!(s.remembered_hashes().0, 1);
 
     // 2. A new request challenged with the same nonce: nc 2, same cnonce.
     let mut req2 = Request::new("GET", URI);
@@ -363,13 +363,13 @@ fn rfc7616_flow(algorithm: &str, expected: &str, nc2: &str) {
     assert!(u.challenge.is_none(), "the cached challenge is equal: kept");
     assert!(u.ha1.is_none(), "HA1 came from the session's cache");
     apply(&mut plan, &mut req2, &mut s).unwrap();
-    assert_eq!(s.cache[0].nc, 2);
+    assert_eq!(s.cached()[0].nc, 2);
 
     // 3. The same nonce again for the request that carried the answer.
-    let before = (s.cache[0].nc, s.cache[0].stale_count);
+    let before = (s.cached()[0].nc, s.cached()[0].stale_count);
     let err = plan_reinit(&s, &resp, &req2, &mut no_cnonce, &mut plan);
     assert_eq!(err, Err(Error::FailedCredential));
-    assert_eq!((s.cache[0].nc, s.cache[0].stale_count), before);
+    assert_eq!((s.cached()[0].nc, s.cached()[0].stale_count), before);
 
     // 4. stale=true: the carried answer is replaced, next nc, stale 1.
     let stale = Response::unauthorized(&[&format!("{chal}, stale=true")]);
@@ -380,7 +380,7 @@ fn rfc7616_flow(algorithm: &str, expected: &str, nc2: &str) {
     apply(&mut plan, &mut req2, &mut s).unwrap();
     assert_eq!(req2.authorization.len(), 1, "replaced, not added");
     assert!(req2.authorization[0].ends_with("nc=00000003"));
-    assert_eq!(s.cache[0].stale_count, 1);
+    assert_eq!(s.cached()[0].stale_count, 1);
 }
 
 #[test]
@@ -480,7 +480,7 @@ fn a_failing_request_edit_leaves_the_session_unchanged() {
     )
     .unwrap();
     assert_eq!(apply(&mut plan, &mut req, &mut s), Err(Error::NoMemory));
-    assert!(s.cache.is_empty() && s.ha1.is_empty() && s.ha2.is_empty());
+    assert!(s.cached().is_empty() && s.remembered_hashes() == (0, 0));
     assert!(req.authorization.is_empty());
     assert_eq!(req.retries_prepared, 0);
 }
@@ -549,7 +549,7 @@ fn init_after_the_rfc7616_answer_sends_the_next_nc() {
         rfc7616_answer("MD5", &rfc7616_response_nc2::<Md5>(), "00000002")
     );
     apply(&mut plan, &mut fresh_req, &mut s).unwrap();
-    assert_eq!(s.cache[0].nc, 2);
+    assert_eq!(s.cached()[0].nc, 2);
     assert_eq!(fresh_req.retries_prepared, 0);
 }
 
@@ -606,7 +606,7 @@ fn bearer_challenge_answered_with_the_token() {
     assert_eq!(req.authorization, ["Bearer tok.EN-1"]);
     assert_eq!(req.retries_prepared, 1);
     assert!(
-        s.cache.is_empty(),
+        s.cached().is_empty(),
         "a Bearer answer keeps no challenge state"
     );
 

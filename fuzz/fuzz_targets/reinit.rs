@@ -58,10 +58,7 @@ fn session(wildcard: bool) -> ClientSession {
     if wildcard {
         creds.push(cred("*", "carol", b"pw3", SecretKind::Password));
     }
-    ClientSession {
-        creds,
-        ..Default::default()
-    }
+    ClientSession::with_credentials(creds)
 }
 
 fn request() -> SipMessage {

@@ -53,17 +53,10 @@ pub unsafe extern "C" fn pjshim_pj_clt_init_req(sess: *mut c_void, tdata: *mut c
             let preemptive = unsafe { glue::pjshim_glue_preemptive_auth() } != 0;
             SESSIONS.with_client(id, |c| {
                 if preemptive {
-                    return client::init_on(c, &mut req);
+                    client::init_on(c, &mut req)
+                } else {
+                    client::init_without_cache_on(c, &mut req)
                 }
-                // Without the cache the core plans no pre-emptive answer;
-                // the stale counts restart all the same.
-                let cache = std::mem::take(&mut c.cache);
-                let r = client::init_on(c, &mut req);
-                c.cache = cache;
-                for e in &mut c.cache {
-                    e.stale_count = 0;
-                }
-                r
             })??;
             req.commit();
             Ok(())

@@ -89,6 +89,23 @@ pub fn init_on<Q: AuthRequest + ?Sized>(
     r
 }
 
+/// `init` for a stack configured without pre-emptive authorization (PJSIP's
+/// `PJSIP_AUTH_AUTO_SEND_NEXT` off): the stale counters restart and an
+/// empty `initial_auth` Authorization is still added, but no cached
+/// challenge is answered ahead of the server asking.
+pub fn init_without_cache_on<Q: AuthRequest + ?Sized>(
+    session: &mut ClientSession,
+    request: &mut Q,
+) -> Result<()> {
+    let cache = std::mem::take(&mut session.cache);
+    let r = init_on(session, request);
+    session.cache = cache;
+    for e in &mut session.cache {
+        e.stale_count = 0;
+    }
+    r
+}
+
 /// The cached challenge a realm was last answered with (tests, diagnostics).
 pub fn cached_challenge<'a>(
     session: &'a ClientSession,

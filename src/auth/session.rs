@@ -112,19 +112,39 @@ pub struct ClientSession {
     /// Preferences.
     pub prefs: Prefs,
     /// One entry per (realm, header kind) answered, at most
-    /// `MAX_CACHED_CHALLENGES`.
-    pub cache: Vec<CacheEntry>,
+    /// `MAX_CACHED_CHALLENGES` (read with `cached`).
+    pub(crate) cache: Vec<CacheEntry>,
     /// Recency counter for `CacheEntry::used` (ticks once per entry use).
-    pub clock: u64,
+    pub(crate) clock: u64,
     /// HA1 values already computed (at most `HA1_CACHE_SIZE`).
-    pub ha1: Vec<Ha1Entry>,
+    pub(crate) ha1: Vec<Ha1Entry>,
     /// HA2 values already computed (one per hash).
-    pub ha2: Vec<Ha2Entry>,
+    pub(crate) ha2: Vec<Ha2Entry>,
     /// The planner's reused buffers (no meaning between calls).
-    pub scratch: Plan,
+    pub(crate) scratch: Plan,
 }
 
 impl ClientSession {
+    /// A session holding `creds` and default preferences.
+    pub fn with_credentials(creds: Vec<Credential>) -> ClientSession {
+        ClientSession {
+            creds,
+            ..ClientSession::default()
+        }
+    }
+
+    /// The challenges answered so far, one per (realm, header kind), at most
+    /// `MAX_CACHED_CHALLENGES`, in no particular order.
+    pub fn cached(&self) -> &[CacheEntry] {
+        &self.cache
+    }
+
+    /// How many HA1 and HA2 values the session remembers (both bounded: at
+    /// most 8 HA1, one HA2 per hash).
+    pub fn remembered_hashes(&self) -> (usize, usize) {
+        (self.ha1.len(), self.ha2.len())
+    }
+
     /// Replaces the credentials (and forgets the HA1 values of the old ones).
     pub fn set_credentials(&mut self, creds: Vec<Credential>) {
         self.creds = creds;

@@ -289,6 +289,19 @@ impl DigestChallenge<'_> {
 
 /// Parses a WWW-Authenticate / Proxy-Authenticate value into its challenges
 /// (see the module doc for the grammar and the exact error behaviour).
+///
+/// ```
+/// use pjsip_auth_shim::digest::{parse_challenges, Algorithm};
+///
+/// let value = b"Bearer realm=\"a\", Digest realm=\"b\", nonce=\"n\", algorithm=SHA-256";
+/// let parsed = parse_challenges(value);
+/// assert_eq!(parsed.len(), 2);
+/// let first = parsed[0].as_ref().unwrap();
+/// assert!(!first.is_digest()); // Bearer: not ours to answer with a password
+/// let digest = parsed[1].as_ref().unwrap().to_digest().unwrap();
+/// assert_eq!(&*digest.realm, b"b");
+/// assert_eq!(digest.algorithm(), Some(Algorithm::Sha256));
+/// ```
 pub fn parse_challenges(input: &[u8]) -> Vec<std::result::Result<Challenge<'_>, ParseError>> {
     parse_elements(input, MAX_INPUT_LEN)
 }

@@ -125,6 +125,21 @@ pub fn ha2(alg: Algorithm, method: &[u8], uri: &[u8], qop: Option<Qop>, body: &[
 
 /// The response: `H(HA1:nonce:nc:cnonce:qop:HA2)` with a qop, or the RFC 2069
 /// form `H(HA1:nonce:HA2)` without one.
+///
+/// RFC 2617's example (section 3.5):
+///
+/// ```
+/// use pjsip_auth_shim::digest::{format_nc, ha1, ha2, response, Algorithm, Qop, QopParams};
+///
+/// let alg = Algorithm::Md5;
+/// let nonce = b"dcd98b7102dd2f0e8b11d0f600bfb0c093";
+/// let h1 = ha1(alg, b"Mufasa", b"testrealm@host.com", b"Circle Of Life", nonce, b"");
+/// let h2 = ha2(alg, b"GET", b"/dir/index.html", Some(Qop::Auth), b"");
+/// let nc = format_nc(1);
+/// let qop = QopParams { qop: Qop::Auth, nc: &nc, cnonce: b"0a4f113b" };
+/// let r = response(alg, &h1, nonce, Some(qop), &h2);
+/// assert_eq!(r.as_str(), "6629fae49393a05397450978507c4ef1");
+/// ```
 pub fn response(
     alg: Algorithm,
     ha1: &Hex,

@@ -7,9 +7,9 @@
 //! with `pjsip_rx_data_free_cloned`. Both wrap the safe core `sip::SipMessage`.
 //!
 //! Crate-internal access for the other C areas (auth, endpoint):
-//! [`new_tx_data`], [`tx_data_ref`], [`pjsip_tx_data::with_msg`],
-//! [`pjsip_tx_data::add_ref`], [`tx_data_dec_ref`], [`new_rx_data`],
-//! [`rx_data_ref`], [`pjsip_rx_data::msg`], [`free_rx_data`].
+//! `new_tx_data`, `tx_data_ref`, `pjsip_tx_data::with_msg`,
+//! `pjsip_tx_data::add_ref`, `tx_data_dec_ref`, `new_rx_data`,
+//! `rx_data_ref`, `pjsip_rx_data::msg`, `free_rx_data`.
 
 use super::cast::{buf_bytes, cstr_bytes, try_ref, write_out};
 use super::panic::guard;

@@ -3,7 +3,7 @@
 //! The logic (REGISTER building, CSeq, one transaction at a time, expiry,
 //! refresh) is the core `regc::Client`; this file converts C arguments and
 //! implements the client's hooks for C:
-//! - requests are `pjsip_tx_data` references ([`TxRef`]), with the auth
+//! - requests are `pjsip_tx_data` references (`TxRef`), with the auth
 //!   session's pre-emptive authorization added to each new one;
 //! - a 401/407 goes to pjsip_auth_clt_async_impl_on_challenge() first, with an
 //!   impl token whose send_impl / abandon_impl resolve the core's `Pending`,

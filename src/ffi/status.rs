@@ -110,7 +110,7 @@ pub(crate) const fn from_status(code: pj_status_t) -> Option<Error> {
 /// Writes a human-readable message for `status` into `buf` (at most `size`
 /// bytes, always NUL-terminated when `size > 0`, truncated if needed).
 ///
-/// Unknown codes get "Unknown error <code>". Returns `PJ_SUCCESS`, or
+/// Unknown codes get `"Unknown error <code>"`. Returns `PJ_SUCCESS`, or
 /// `PJ_EINVAL` when `buf` is NULL or `size` is 0 (nothing written).
 /// Thread-safe.
 #[no_mangle]

@@ -88,7 +88,7 @@ pub fn granted_expiry(response: &SipMessage, ours: &[String], asked: u32) -> u32
 
 /// How long after a 2xx granting `granted` seconds the refresh REGISTER
 /// goes out, for a client that asked for `requested` (0: nothing asked):
-/// [`REFRESH_MARGIN`] seconds before expiry and no later than `requested`,
+/// `REFRESH_MARGIN` seconds before expiry and no later than `requested`,
 /// but not sooner than 5 s when the grant allows; a grant of 5 s or less is
 /// refreshed one second early (half a second for one second); never sooner
 /// than 500 ms.

@@ -5,15 +5,15 @@
 //!   `branch`/`received`/`rport`, To/From `tag`), several elements of one
 //!   header separated by commas: [`split_element`] and [`params`];
 //! - `name=value` auth-params separated by commas (WWW-Authenticate,
-//!   Authorization): the digest parsers drive a [`Lexer`] directly, since
+//!   Authorization): the digest parsers drive a `Lexer` directly, since
 //!   where a challenge ends is part of their grammar.
 //!
-//! Both rest on the same rules, written once in [`Lexer`]: a quoted string
+//! Both rest on the same rules, written once in `Lexer`: a quoted string
 //! runs from `"` to the next `"` not escaped by `\` (a separator inside it is
 //! text); outside quotes, `<...>` may enclose a URI whose own `;` and `,` are
 //! not separators (for the SIP shape). Names are compared case-insensitively
 //! by the callers ([`Param::is`]). Nothing here allocates except
-//! [`Lexer::quoted`] when an escape must be removed, and no input panics.
+//! `Lexer::quoted` when an escape must be removed, and no input panics.
 
 use std::borrow::Cow;
 use std::ops::Range;

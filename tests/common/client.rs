@@ -8,10 +8,7 @@ use pjsip_auth_shim::sip::SipMessage;
 
 /// A client session with `creds` and nothing else.
 pub fn session(creds: Vec<Credential>) -> ClientSession {
-    ClientSession {
-        creds,
-        ..Default::default()
-    }
+    ClientSession::with_credentials(creds)
 }
 
 /// A REGISTER from alice to sip:example.com with the given Via value and
