@@ -12,6 +12,17 @@
 #                                              pjsip/sip_auth.h
 #   $PREFIX/lib/pkgconfig/pjsip-auth-shim.pc
 #
+# With --drop-in it installs the drop-in for real PJSIP instead (crate
+# pjsip-auth-shim-pj, built against PJPROJECT_DIR or `pkg-config libpjproject`):
+#
+#   $PREFIX/lib/libpjsip_auth_shim_pj.a
+#   $PREFIX/lib/libpjsip_auth_shim_pj.so      (soname libpjsip_auth_shim_pj.so)
+#   $PREFIX/lib/pkgconfig/pjsip-auth-shim-pj.pc
+#
+# That .pc has `Requires: libpjproject` (when pkg-config knows it), so
+# `pkg-config --libs pjsip-auth-shim-pj` prints our library ahead of
+# libpjsip, the order the replacement needs. No headers: PJSIP's own serve.
+#
 # The headers go in a subdirectory because the forwarding headers carry PJSIP's
 # own names: in a shared include directory they would shadow a real pjproject.
 # The .pc file's Cflags point there, so `#include <pjsip_auth_shim.h>` and an
@@ -23,6 +34,8 @@
 #   --destdir DIR   DESTDIR  staging root prepended to every path (packagers);
 #                            the .pc file still names $PREFIX
 #   --no-build               install what is already built, do not run cargo
+#   --drop-in                install the drop-in (above) instead of the
+#                            standalone library
 # CARGO_TARGET_DIR is honoured (default: target/ in the repository);
 # CARGO selects the cargo binary (default: cargo).
 set -euo pipefail
@@ -33,6 +46,7 @@ PREFIX="${PREFIX:-/usr/local}"
 LIBDIR="${LIBDIR:-}"
 DESTDIR="${DESTDIR:-}"
 build=1
+dropin=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --prefix) PREFIX="$2"; shift 2 ;;
@@ -42,6 +56,7 @@ while [ $# -gt 0 ]; do
     --destdir) DESTDIR="$2"; shift 2 ;;
     --destdir=*) DESTDIR="${1#*=}"; shift ;;
     --no-build) build=0; shift ;;
+    --drop-in) dropin=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "install.sh: unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -59,6 +74,48 @@ target_dir="${CARGO_TARGET_DIR:-$root/target}"
 case "$target_dir" in /*) ;; *) target_dir="$root/$target_dir" ;; esac
 out="$target_dir/release"
 
+d() { printf '%s%s' "$DESTDIR" "$1"; }
+pc_libdir="$LIBDIR"
+case "$LIBDIR" in "$PREFIX"/*) pc_libdir="\${prefix}${LIBDIR#"$PREFIX"}" ;; esac
+# The version from the installed package's Cargo.toml [package] section.
+package_version() { sed -n '/^\[package\]/,/^\[/ s/^version *= *"\([^"]*\)".*/\1/p' "$1" | head -1; }
+version="$(package_version Cargo.toml)"
+[ "$dropin" = 0 ] || version="$(package_version pj/Cargo.toml)"
+[ -n "$version" ] || { echo "install.sh: no version in Cargo.toml" >&2; exit 1; }
+
+if [ "$dropin" = 1 ]; then
+  if [ "$build" = 1 ]; then
+    # Required: without a pjproject the build would skip the drop-in quietly.
+    PJSHIM_REQUIRE_PJPROJECT=1 CARGO_TARGET_DIR="$target_dir" \
+      "${CARGO:-cargo}" build --release --lib -p pjsip-auth-shim-pj
+  fi
+  for f in libpjsip_auth_shim_pj.a libpjsip_auth_shim_pj.so; do
+    [ -f "$out/$f" ] || { echo "install.sh: $out/$f is missing (set PJPROJECT_DIR, or drop --no-build)" >&2; exit 1; }
+  done
+  install -d "$(d "$LIBDIR")" "$(d "$LIBDIR/pkgconfig")"
+  install -m 644 "$out/libpjsip_auth_shim_pj.a" "$(d "$LIBDIR")/"
+  install -m 755 "$out/libpjsip_auth_shim_pj.so" "$(d "$LIBDIR")/"
+  if "${PKG_CONFIG:-pkg-config}" --exists libpjproject 2>/dev/null; then
+    requires="Requires: libpjproject"
+  else
+    requires="# No libpjproject.pc was found at install time: list your PJSIP libraries after this one."
+    echo "install.sh: warning: pkg-config does not know libpjproject; the .pc names only our library" >&2
+  fi
+  cat > "$(d "$LIBDIR/pkgconfig")/pjsip-auth-shim-pj.pc" <<PC
+prefix=$PREFIX
+libdir=$pc_libdir
+
+Name: pjsip-auth-shim-pj
+Description: pjsip-auth-shim's drop-in for PJSIP: replaces sip_auth_client.o, linked ahead of libpjsip
+Version: $version
+$requires
+Libs: -L\${libdir} -lpjsip_auth_shim_pj
+Libs.private: -lpthread -ldl -lm -lrt -lutil -lgcc_s
+PC
+  echo "installed pjsip-auth-shim-pj $version under ${DESTDIR}${PREFIX}"
+  exit 0
+fi
+
 if [ "$build" = 1 ]; then
   # The root package only (not the pj/ drop-in, which needs a pjproject).
   CARGO_TARGET_DIR="$target_dir" "${CARGO:-cargo}" build --release --lib -p pjsip-auth-shim
@@ -67,10 +124,8 @@ for f in libpjsip_auth_shim.a libpjsip_auth_shim.so; do
   [ -f "$out/$f" ] || { echo "install.sh: $out/$f is missing (build first, or drop --no-build)" >&2; exit 1; }
 done
 
-# The version from Cargo.toml's [package] section; the soname from the built
-# library itself, so build.rs stays the one place that decides it.
-version="$(sed -n '/^\[package\]/,/^\[/ s/^version *= *"\([^"]*\)".*/\1/p' Cargo.toml | head -1)"
-[ -n "$version" ] || { echo "install.sh: no version in Cargo.toml" >&2; exit 1; }
+# The soname from the built library itself, so build.rs stays the one place
+# that decides it.
 soname=""
 if command -v readelf >/dev/null 2>&1; then
   soname="$(readelf -d "$out/libpjsip_auth_shim.so" | sed -n 's/.*(SONAME).*\[\(.*\)\].*/\1/p')"
@@ -84,7 +139,6 @@ case "$soname" in
 esac
 full="libpjsip_auth_shim.so.$version"
 
-d() { printf '%s%s' "$DESTDIR" "$1"; }
 install -d "$(d "$LIBDIR")" "$(d "$LIBDIR/pkgconfig")" "$(d "$INCDIR/pjsip")"
 install -m 644 "$out/libpjsip_auth_shim.a" "$(d "$LIBDIR")/libpjsip_auth_shim.a"
 install -m 755 "$out/libpjsip_auth_shim.so" "$(d "$LIBDIR")/$full"
@@ -103,8 +157,6 @@ fi
 # Libs.private: what the static library needs beyond libc, as
 # `cargo rustc -- --print native-static-libs` reports it on Linux
 # (-lutil and -lrt are empty stubs in glibc >= 2.34, needed before).
-pc_libdir="$LIBDIR"
-case "$LIBDIR" in "$PREFIX"/*) pc_libdir="\${prefix}${LIBDIR#"$PREFIX"}" ;; esac
 cat > "$(d "$LIBDIR/pkgconfig")/pjsip-auth-shim.pc" <<PC
 prefix=$PREFIX
 libdir=$pc_libdir

@@ -199,7 +199,11 @@ fn a_hundred_thousand_new_realms_keep_the_cache_at_its_cap() {
     assert_eq!(kept, want);
     // A realm evicted long ago is answered again as new: nc 1.
     answer(&mut s, "r0", 1);
-    let e = s.cached().iter().find(|e| &e.chal.realm[..] == b"r0").unwrap();
+    let e = s
+        .cached()
+        .iter()
+        .find(|e| &e.chal.realm[..] == b"r0")
+        .unwrap();
     assert_eq!(e.nc, 1);
     assert_eq!(s.cached().len(), MAX_CACHED_CHALLENGES);
     // Pre-emptive authorization of a new request: one per cached realm.

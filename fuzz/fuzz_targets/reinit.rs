@@ -95,7 +95,7 @@ fn response(code: u16, values: &[(bool, String)]) -> SipMessage {
 
 /// What an error must leave untouched (the planner's scratch aside).
 fn state(s: &ClientSession) -> String {
-    format!("{:?} {:?} {:?} {:?}", s.creds, s.cache, s.ha1, s.ha2)
+    format!("{:?} {:?} {:?}", s.creds, s.cached(), s.remembered_hashes())
 }
 
 fn authorizations(m: &SipMessage, proxy: bool) -> Vec<String> {

@@ -89,7 +89,7 @@ pub fn shared_lib_dir(scratch: &Path) -> PathBuf {
     dir
 }
 
-fn compiler() -> Command {
+pub fn compiler() -> Command {
     let target = env!("PJSHIM_TARGET");
     cc::Build::new()
         .target(target)
@@ -102,7 +102,7 @@ fn compiler() -> Command {
         .to_command()
 }
 
-fn run_checked(mut cmd: Command, what: &str) -> Output {
+pub fn run_checked(mut cmd: Command, what: &str) -> Output {
     let out = cmd
         .output()
         .unwrap_or_else(|e| panic!("{what}: cannot run: {e}"));
