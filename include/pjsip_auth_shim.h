@@ -1884,6 +1884,24 @@ pj_status_t pjsip_cred_info_dup(struct pj_pool_t *pool,
 int pjsip_cred_info_cmp(const struct pjsip_cred_info *cred1, const struct pjsip_cred_info *cred2);
 
 /**
+ * Fixed-capacity mode (firmware, fixed memory budgets): at most `sessions`
+ * live sessions and `tokens` pending tokens in the process, all of their
+ * storage allocated by this call. Afterwards pjsip_auth_clt_init() past
+ * `sessions` and pjsip_auth_clt_async_impl_on_challenge() past `tokens`
+ * return `PJ_ETOOMANY` (the impl token's signature stays zero, nothing
+ * else changes), and the token path (impl_on_challenge, send_req,
+ * abandon) allocates no heap memory once each session has issued from
+ * each thread once.
+ *
+ * Call it once, before any other session function: it returns
+ * `PJ_EINVALIDOP` when the session table already exists (any session call
+ * creates it, with room for about a million of each, growing on demand) or
+ * a capacity was already set, and `PJ_EINVAL` for 0 or a count above what
+ * a token can name on this target (64,512 with 32-bit pointers).
+ */
+pj_status_t pjshim_set_capacity(pj_size_t sessions, pj_size_t tokens);
+
+/**
  * Writes a human-readable message for `status` into `buf` (at most `size`
  * bytes, always NUL-terminated when `size > 0`, truncated if needed).
  *

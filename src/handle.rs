@@ -90,6 +90,13 @@ impl<T> Chunks<T> {
         chunk.get(index & (self.chunk_size - 1))
     }
 
+    /// Allocates every chunk now, with `make` (fixed-capacity tables).
+    pub(crate) fn init_all(&self, make: impl Fn() -> T) {
+        for at in 0..self.chunks.len() {
+            self.get_or_init(at * self.chunk_size, &make);
+        }
+    }
+
     /// The item at `index` (< capacity), allocating its chunk with `make`.
     pub(crate) fn get_or_init(&self, index: usize, make: impl Fn() -> T) -> &T {
         let chunk = self.chunks[index >> self.shift]
@@ -117,6 +124,19 @@ impl IndexPool {
         IndexPool {
             inner: Mutex::new(PoolInner {
                 free: Vec::new(),
+                high_water: 0,
+                capacity,
+            }),
+        }
+    }
+
+    /// A pool of exactly `capacity` indices whose free list never grows
+    /// past the room reserved here: giving indices back never allocates.
+    pub(crate) fn with_reserved(capacity: usize) -> Self {
+        assert!(capacity <= u32::MAX as usize);
+        IndexPool {
+            inner: Mutex::new(PoolInner {
+                free: Vec::with_capacity(capacity),
                 high_water: 0,
                 capacity,
             }),

@@ -412,3 +412,33 @@ fn a_token_issued_before_set_parent_is_claimed_through_its_session() {
     }
     assert_eq!(t.live_tokens(), 0);
 }
+
+#[test]
+fn fixed_capacity_tables_refuse_past_their_budget_and_reuse_freed_places() {
+    type T = Sessions<u8, u32>;
+    assert!(T::with_fixed_capacity(0, 1).is_err());
+    assert!(T::with_fixed_capacity(1, 0).is_err());
+    assert!(T::with_fixed_capacity(1, T::max_capacity() + 1).is_err());
+    let t = T::with_fixed_capacity(2, 3).unwrap();
+    let a = t.open(ClientSession::default(), 1).unwrap();
+    let b = t.open(ClientSession::default(), 2).unwrap();
+    assert_eq!(t.open(ClientSession::default(), 3), Err(Error::TooMany));
+    t.configure(a, 0).unwrap();
+    t.configure(b, 0).unwrap();
+    let first = t.issue(a, 10).unwrap().token;
+    t.issue(b, 11).unwrap();
+    t.issue(a, 12).unwrap();
+    assert_eq!(t.issue(b, 13).map(|i| i.token), Err(Error::TooMany));
+    assert_eq!(t.live_tokens(), 3);
+    assert_eq!(t.claim(a, first), Ok(10));
+    t.issue(b, 14).expect("the claimed place is free again");
+    assert_eq!(
+        t.close(b).map(|mut v| {
+            v.sort();
+            v
+        }),
+        Ok(vec![11, 14])
+    );
+    t.open(ClientSession::default(), 4)
+        .expect("the closed session's place");
+}

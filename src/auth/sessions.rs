@@ -241,6 +241,10 @@ pub struct Sessions<S, P> {
     topology: Mutex<()>,
     /// The shared cell of the lane handshake's fences (used under loom only).
     fence_cell: AtomicUsize,
+    /// A fixed-capacity table: no lanes and no per-session free lists, so no
+    /// session holds free places another one could use (`TooMany` means
+    /// every token place is pending).
+    fixed: bool,
 }
 
 impl<S: Copy, P> Sessions<S, P> {
@@ -258,6 +262,55 @@ impl<S: Copy, P> Sessions<S, P> {
             slot_key: handle::random_key(),
             topology: Mutex::new(()),
             fence_cell: AtomicUsize::new(0),
+            fixed: false,
+        }
+    }
+
+    /// A table of exactly `sessions` sessions and `tokens` pending tokens,
+    /// all allocated here (firmware, fixed budgets): past either count, open
+    /// and issue get `TooMany`, and the token path (issue, claim, send,
+    /// abandon) allocates nothing once each session and thread has warmed
+    /// up (its first issue). `InvalidArg` for 0 or more than a handle's index
+    /// half can name on this target (`max_capacity`).
+    pub fn with_fixed_capacity(sessions: usize, tokens: usize) -> Result<Self> {
+        let max = Self::max_capacity();
+        if sessions == 0 || tokens == 0 || sessions > max || tokens > max {
+            return Err(Error::InvalidArg);
+        }
+        asymmetric::prepare();
+        // Chunks no larger than needed: a budget of 8 tokens allocates 8 slots.
+        let chunk = |wanted: usize, at_most: usize| wanted.next_power_of_two().min(at_most);
+        let entries = storage(sessions, chunk(sessions, 128));
+        let slots = storage(tokens, chunk(tokens, 1024));
+        entries.init_all(Entry::new);
+        slots.init_all(Slot::new);
+        Ok(Sessions {
+            entry_pool: IndexPool::with_reserved(sessions),
+            entries,
+            key: handle::random_key(),
+            slot_pool: IndexPool::with_reserved(tokens),
+            slots,
+            slot_key: handle::random_key(),
+            topology: Mutex::new(()),
+            fence_cell: AtomicUsize::new(0),
+            fixed: true,
+        })
+    }
+
+    /// The most sessions, and the most pending tokens, a table can hold on
+    /// this target: 64,512 with 32-bit pointers, 4,294,966,272 with 64-bit.
+    pub const fn max_capacity() -> usize {
+        // One index of the half is kept back, as `storage` does.
+        (LOW_MASK - 1) / 1024 * 1024
+    }
+
+    /// How many freed token places a session keeps for itself.
+    #[inline]
+    fn local_free_max(&self) -> usize {
+        if self.fixed {
+            0
+        } else {
+            LOCAL_FREE_MAX
         }
     }
 
@@ -395,7 +448,7 @@ impl<S: Copy, P> Sessions<S, P> {
                             self.unlink(&mut r, slot);
                             slot.release(g);
                             revoked.push(p);
-                            if r.free.len() < LOCAL_FREE_MAX {
+                            if r.free.len() < self.local_free_max() {
                                 r.free.push(cur as u32);
                             } else {
                                 spill.push(cur as u32);
@@ -632,7 +685,7 @@ impl<S: Copy, P> Sessions<S, P> {
         if !through.open() {
             return Err(Error::InvalidArg);
         }
-        if me != 0 && e.lane.thread.load(Ordering::Relaxed) == 0 {
+        if me != 0 && !self.fixed && e.lane.thread.load(Ordering::Relaxed) == 0 {
             self.adopt_lane(e, me);
         }
         if me != 0 && e.lane.thread.load(Ordering::Relaxed) == me {
@@ -659,7 +712,8 @@ impl<S: Copy, P> Sessions<S, P> {
         }
         let setting = r.setting.ok_or(Error::InvalidOp)?;
         if r.free.is_empty() {
-            self.slot_pool.take(REFILL, &mut r.free)?;
+            let batch = if self.fixed { 1 } else { REFILL };
+            self.slot_pool.take(batch, &mut r.free)?;
         }
         let index = r.free.pop().ok_or(Error::Bug)? as usize;
         let slot = self.slots.get_or_init(index, Slot::new);
@@ -908,7 +962,7 @@ impl<S: Copy, P> Sessions<S, P> {
                     self.unlink(&mut r, slot);
                 }
                 slot.release(generation);
-                if r.free.len() < LOCAL_FREE_MAX {
+                if r.free.len() < self.local_free_max() {
                     r.free.push(index as u32);
                     return;
                 }

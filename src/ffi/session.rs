@@ -14,7 +14,7 @@ use super::panic::guard;
 use super::pool::{pj_pool_t, pool_ref, pool_strdup};
 use super::status::{status_of, PJ_EBUG};
 use super::table::{publish, session_id, unpublish, SESSIONS};
-use super::types::{pj_status_t, pj_str_t, PJ_FALSE, PJ_TRUE};
+use super::types::{pj_size_t, pj_status_t, pj_str_t, PJ_FALSE, PJ_TRUE};
 use crate::auth::credential::Prefs;
 use crate::auth::session::ClientSession;
 use crate::hooks::log;
@@ -340,5 +340,26 @@ pub unsafe extern "C" fn pjsip_cred_info_cmp(
             std::cmp::Ordering::Equal => 0,
             std::cmp::Ordering::Greater => 1,
         }
+    })
+}
+
+/// Fixed-capacity mode (firmware, fixed memory budgets): at most `sessions`
+/// live sessions and `tokens` pending tokens in the process, all of their
+/// storage allocated by this call. Afterwards pjsip_auth_clt_init() past
+/// `sessions` and pjsip_auth_clt_async_impl_on_challenge() past `tokens`
+/// return `PJ_ETOOMANY` (the impl token's signature stays zero, nothing
+/// else changes), and the token path (impl_on_challenge, send_req,
+/// abandon) allocates no heap memory once each session has issued from
+/// each thread once.
+///
+/// Call it once, before any other session function: it returns
+/// `PJ_EINVALIDOP` when the session table already exists (any session call
+/// creates it, with room for about a million of each, growing on demand) or
+/// a capacity was already set, and `PJ_EINVAL` for 0 or a count above what
+/// a token can name on this target (64,512 with 32-bit pointers).
+#[no_mangle]
+pub extern "C" fn pjshim_set_capacity(sessions: pj_size_t, tokens: pj_size_t) -> pj_status_t {
+    guard(PJ_EBUG, || {
+        status_of(super::table::set_capacity(sessions, tokens))
     })
 }

@@ -34,9 +34,48 @@ pub(crate) struct Pending {
 }
 
 /// Up to about a million sessions and a million pending tokens on 64-bit
-/// targets (65,535 of each on 32-bit); storage grows on demand.
-pub(crate) static SESSIONS: Lazy<Sessions<Setting, Pending>> =
-    Lazy::new(|| Sessions::new(1 << 20, 1 << 20));
+/// targets (65,535 of each on 32-bit), storage growing on demand; or the
+/// fixed budget `set_capacity` chose before the first use.
+pub(crate) static SESSIONS: Lazy<Sessions<Setting, Pending>> = Lazy::new(|| {
+    let mut c = CAPACITY.lock();
+    c.created = true;
+    match c.fixed {
+        // Validated by `set_capacity` with the same rule.
+        Some((sessions, tokens)) => Sessions::with_fixed_capacity(sessions, tokens)
+            .unwrap_or_else(|_| Sessions::new(sessions, tokens)),
+        None => Sessions::new(1 << 20, 1 << 20),
+    }
+});
+
+struct Capacity {
+    fixed: Option<(usize, usize)>,
+    created: bool,
+}
+
+/// Ordered with the table's creation: a budget is accepted only before it.
+static CAPACITY: parking_lot::Mutex<Capacity> = parking_lot::Mutex::new(Capacity {
+    fixed: None,
+    created: false,
+});
+
+/// Fixes the table's capacity and allocates it now. `InvalidOp` once the
+/// table exists (any session call creates it) or a budget was already set;
+/// `InvalidArg` for 0 or more than `Sessions::max_capacity`.
+pub(crate) fn set_capacity(sessions: usize, tokens: usize) -> Result<()> {
+    let max = Sessions::<Setting, Pending>::max_capacity();
+    if sessions == 0 || tokens == 0 || sessions > max || tokens > max {
+        return Err(Error::InvalidArg);
+    }
+    {
+        let mut c = CAPACITY.lock();
+        if c.created || c.fixed.is_some() {
+            return Err(Error::InvalidOp);
+        }
+        c.fixed = Some((sessions, tokens));
+    }
+    Lazy::force(&SESSIONS);
+    Ok(())
+}
 
 const SIGNATURE: [u8; 4] = *b"AUTH";
 
