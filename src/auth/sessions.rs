@@ -1010,6 +1010,12 @@ impl<S: Copy, P> Sessions<S, P> {
         Ok(r.pending + self.lane_pending(e))
     }
 
+    /// Places ever used: (sessions, token slots). Storage is allocated up to
+    /// these and never freed (a diagnostic of memory high-water marks).
+    pub fn high_water(&self) -> (usize, usize) {
+        (self.entry_pool.high_water(), self.slot_pool.high_water())
+    }
+
     /// Tokens pending over every session. A diagnostic: O(sessions).
     pub fn live_tokens(&self) -> usize {
         (0..self.entry_pool.high_water())

@@ -111,6 +111,18 @@ impl NonInviteClient {
         ]
     }
 
+    /// Whether timer `kind` still has a purpose in the current state (E and
+    /// F while no final response came, K once completed). A timer armed
+    /// after the state moved on (a response handled on another thread
+    /// between `start` and its arming) is cancelled by its armer: otherwise
+    /// it would hold the transaction until it fires, up to 64*T1 later.
+    pub fn wants(&self, kind: TimerKind) -> bool {
+        match kind {
+            TimerKind::E | TimerKind::F => matches!(self.state, State::Trying | State::Proceeding),
+            TimerKind::K => self.state == State::Completed,
+        }
+    }
+
     /// A response with status `code` arrived.
     pub fn on_response(&mut self, code: u16) -> Vec<Action> {
         match (self.state, code) {
@@ -224,6 +236,23 @@ mod tests {
             }
         }
         (sends, reports, tsx.state())
+    }
+
+    #[test]
+    fn timers_are_wanted_only_in_the_states_that_use_them() {
+        let mut tsx = NonInviteClient::new(Timers::default());
+        let wanted =
+            |t: &NonInviteClient| [TimerKind::E, TimerKind::F, TimerKind::K].map(|k| t.wants(k));
+        tsx.start();
+        assert_eq!(wanted(&tsx), [true, true, false]);
+        tsx.on_response(100);
+        assert_eq!(wanted(&tsx), [true, true, false]);
+        // A final response handled before the starter armed E and F: those
+        // arms must be undone (the soak's heap grew by them, 32 s each).
+        tsx.on_response(401);
+        assert_eq!(wanted(&tsx), [false, false, true]);
+        tsx.on_timer(TimerKind::K);
+        assert_eq!(wanted(&tsx), [false, false, false]);
     }
 
     #[test]

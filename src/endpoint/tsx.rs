@@ -86,8 +86,9 @@ impl ClientTsx {
                 Action::Arm(k, d) => {
                     let weak: Weak<Endpoint> = Arc::downgrade(ep);
                     let me = self.clone();
+                    let key = timer_key(self.id, k);
                     let _ = ep.schedule(
-                        timer_key(self.id, k),
+                        key.clone(),
                         d,
                         Box::new(move || {
                             if let Some(ep) = weak.upgrade() {
@@ -96,6 +97,12 @@ impl ClientTsx {
                             }
                         }),
                     );
+                    // A response handled meanwhile on another thread changed
+                    // the state first, then disarmed: if that disarm came
+                    // before this schedule, the state read here shows it.
+                    if !self.fsm.lock().wants(k) {
+                        ep.cancel(&key);
+                    }
                 }
                 Action::Disarm(k) => {
                     ep.cancel(&timer_key(self.id, k));
