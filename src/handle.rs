@@ -15,9 +15,10 @@
 //! while the map lives, so `&T` for any index stays valid without a lock: that
 //! is what lets a lookup take no lock at all.
 
+use crate::prelude::*;
 use crate::status::{Error, Result};
 use crate::sync::Mutex;
-use once_cell::sync::OnceCell;
+use crate::sync::OnceCell;
 
 /// Bits of index (and of generation) in a handle.
 pub(crate) const HALF: u32 = usize::BITS / 2;
@@ -49,12 +50,25 @@ pub(crate) fn next_generation(generation: usize) -> usize {
 
 /// A random value for masking generations (not secret: it only makes handle
 /// values unpredictable to careless code).
+#[cfg(feature = "std")]
 pub(crate) fn random_key() -> usize {
     use std::hash::BuildHasher;
     let seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64);
     std::collections::hash_map::RandomState::new().hash_one(seed) as usize & LOW_MASK
+}
+
+/// Without std: from the random hook when one is installed, else a fixed
+/// odd pattern (handle values are then predictable; validity never rested
+/// on the key, only on the slot and generation checks).
+#[cfg(not(feature = "std"))]
+pub(crate) fn random_key() -> usize {
+    let mut b = [0u8; core::mem::size_of::<usize>()];
+    if !crate::hooks::random::fill(&mut b) {
+        b.fill(0xA5);
+    }
+    usize::from_le_bytes(b) & LOW_MASK
 }
 
 /// Lazily allocated, never freed chunks of `T`.

@@ -99,23 +99,49 @@
 //! # }
 //! ```
 
+#![cfg_attr(all(not(feature = "std"), not(test)), no_std)]
 #![allow(non_camel_case_types)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(missing_docs)]
 
+extern crate alloc;
+// Without std, `std::` paths in the core name core's items (mem, str, fmt,
+// ops, result, error, sync::atomic, ...): the core uses nothing of std that
+// core lacks, and what lives in alloc comes through `prelude`.
+// (Unit tests of the no_std configuration run on the host, with std.)
+#[cfg(all(not(feature = "std"), not(test)))]
+extern crate core as std;
+
+/// What std's prelude gives and a `no_std` crate must import from alloc.
+mod prelude {
+    #[allow(unused_imports)]
+    pub(crate) use alloc::{
+        borrow::{Cow, ToOwned},
+        boxed::Box,
+        format,
+        string::{String, ToString},
+        vec,
+        vec::Vec,
+    };
+}
+
 pub mod auth;
 pub mod digest;
+#[cfg(feature = "std")]
 #[doc(hidden)]
 pub mod endpoint;
 #[cfg(feature = "standalone")]
 #[doc(hidden)]
 pub mod ffi;
+#[cfg(feature = "std")]
 #[doc(hidden)]
 pub mod grp_lock;
 mod handle;
 pub mod hooks;
+#[cfg(feature = "std")]
 #[doc(hidden)]
 pub mod pool;
+#[cfg(feature = "std")]
 #[doc(hidden)]
 pub mod regc;
 pub mod sip;
@@ -127,6 +153,7 @@ pub use auth::async_challenge::Outcome;
 pub use auth::credential::{Credential, Prefs, SecretKind};
 pub use auth::session::ClientSession;
 pub use auth::sessions::{Issued, SessionId, Sessions};
+#[cfg(feature = "std")]
 pub use sip::SipMessage;
 pub use status::{Error, Result};
 pub use token::Token;

@@ -11,6 +11,8 @@
 //! `tests/status_table.rs` checks them against this table both ways and
 //! against the values API.md fixes.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
 use std::fmt;
 
 /// One row per error: `Variant => C_NAME = number, "message";`. (Every

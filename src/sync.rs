@@ -8,8 +8,31 @@ pub(crate) use loom::sync::atomic::{AtomicUsize, Ordering};
 pub(crate) use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A mutex with parking_lot's shape (`lock()` returns the guard directly).
-#[cfg(not(loom))]
+#[cfg(all(not(loom), feature = "std"))]
 pub(crate) type Mutex<T> = parking_lot::Mutex<T>;
+/// Without std (no thread to park): a spin mutex of the same shape.
+#[cfg(all(not(loom), not(feature = "std")))]
+pub(crate) type Mutex<T> = spin::mutex::SpinMutex<T, spin::relax::Spin>;
+
+/// A cell written once (by whoever gets there first), read lock-free.
+#[cfg(feature = "std")]
+pub(crate) use once_cell::sync::OnceCell;
+/// Without std: spin's `Once` behind `once_cell`'s names.
+#[cfg(not(feature = "std"))]
+pub(crate) struct OnceCell<T>(spin::Once<T>);
+#[cfg(not(feature = "std"))]
+impl<T> OnceCell<T> {
+    pub(crate) const fn new() -> Self {
+        OnceCell(spin::Once::new())
+    }
+    #[inline(always)]
+    pub(crate) fn get(&self) -> Option<&T> {
+        self.0.get()
+    }
+    pub(crate) fn get_or_init(&self, f: impl FnOnce() -> T) -> &T {
+        self.0.call_once(f)
+    }
+}
 
 #[cfg(loom)]
 pub(crate) struct Mutex<T>(loom::sync::Mutex<T>);
@@ -27,8 +50,10 @@ impl<T> Mutex<T> {
 /// atomic swap to take, a plain store to give back) that yields the thread
 /// while another holds it. Its critical sections are a few loads and stores
 /// and never call out.
-#[cfg(not(loom))]
+#[cfg(all(not(loom), feature = "std"))]
 pub(crate) type SpinMutex<T> = spin::mutex::SpinMutex<T, spin::relax::Yield>;
+#[cfg(all(not(loom), not(feature = "std")))]
+pub(crate) type SpinMutex<T> = spin::mutex::SpinMutex<T, spin::relax::Spin>;
 #[cfg(loom)]
 pub(crate) type SpinMutex<T> = Mutex<T>;
 
@@ -58,14 +83,14 @@ impl<T> UnsafeCell<T> {
 /// thread created after its holder exited; the library's creation and
 /// teardown of a thread order the two, so the new thread simply inherits
 /// what the old one owned.
-#[cfg(all(not(loom), unix))]
+#[cfg(all(not(loom), unix, feature = "std"))]
 pub(crate) fn thread_token() -> usize {
     // SAFETY: pthread_self has no preconditions; on the supported libcs it
     // returns the thread's control block address, non-zero and unique while
     // the thread lives.
     unsafe { libc::pthread_self() as usize }
 }
-#[cfg(all(not(loom), not(unix)))]
+#[cfg(all(not(loom), not(all(unix, feature = "std"))))]
 pub(crate) fn thread_token() -> usize {
     0
 }
@@ -79,8 +104,10 @@ pub(crate) fn thread_token() -> usize {
 pub(crate) fn spin_wait() {
     #[cfg(loom)]
     loom::thread::yield_now();
-    #[cfg(not(loom))]
+    #[cfg(all(not(loom), feature = "std"))]
     std::thread::yield_now();
+    #[cfg(all(not(loom), not(feature = "std")))]
+    core::hint::spin_loop();
 }
 
 /// A pair of fences for one frequent side and one rare side of a
@@ -100,7 +127,7 @@ pub(crate) mod asymmetric {
         const FENCES: u8 = 2;
         static MODE: AtomicU8 = AtomicU8::new(UNKNOWN);
 
-        #[cfg(all(target_os = "linux", not(miri)))]
+        #[cfg(all(target_os = "linux", not(miri), feature = "std"))]
         fn membarrier(cmd: libc::c_int) -> bool {
             // SAFETY: membarrier takes two integer arguments and touches no
             // memory of ours; an unknown command only fails.
@@ -111,15 +138,15 @@ pub(crate) mod asymmetric {
             if MODE.load(Ordering::Acquire) != UNKNOWN {
                 return;
             }
-            #[cfg(all(target_os = "linux", not(miri)))]
+            #[cfg(all(target_os = "linux", not(miri), feature = "std"))]
             const REGISTER_PRIVATE_EXPEDITED: libc::c_int = 1 << 4;
-            #[cfg(all(target_os = "linux", not(miri)))]
+            #[cfg(all(target_os = "linux", not(miri), feature = "std"))]
             let mode = if membarrier(REGISTER_PRIVATE_EXPEDITED) {
                 MEMBARRIER
             } else {
                 FENCES
             };
-            #[cfg(not(all(target_os = "linux", not(miri))))]
+            #[cfg(not(all(target_os = "linux", not(miri), feature = "std")))]
             let mode = FENCES;
             // Every caller computes the same answer; the first store wins.
             let _ = MODE.compare_exchange(UNKNOWN, mode, Ordering::AcqRel, Ordering::Acquire);
@@ -135,9 +162,9 @@ pub(crate) mod asymmetric {
         }
 
         pub(crate) fn heavy(_cell: &super::super::AtomicUsize) {
-            #[cfg(all(target_os = "linux", not(miri)))]
+            #[cfg(all(target_os = "linux", not(miri), feature = "std"))]
             const PRIVATE_EXPEDITED: libc::c_int = 1 << 3;
-            #[cfg(all(target_os = "linux", not(miri)))]
+            #[cfg(all(target_os = "linux", not(miri), feature = "std"))]
             if MODE.load(Ordering::Relaxed) == MEMBARRIER && membarrier(PRIVATE_EXPEDITED) {
                 return;
             }

@@ -26,6 +26,8 @@
 //! the `next`/`prev` words below, under that session's record lock.
 
 use crate::handle::{self, next_generation};
+#[allow(unused_imports)]
+use crate::prelude::*;
 use crate::sync::{AtomicUsize, Ordering, UnsafeCell};
 
 const FREE: usize = 0;

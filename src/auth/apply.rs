@@ -6,6 +6,8 @@
 use super::planner::Plan;
 use super::session::ClientSession;
 use super::view::{AuthKind, AuthRequest};
+#[allow(unused_imports)]
+use crate::prelude::*;
 use crate::status::Result;
 
 /// Removes the replaced authorization headers, adds the planned ones,

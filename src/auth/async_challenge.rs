@@ -19,6 +19,8 @@
 //! So every token ends exactly once: sent, abandoned, declined or revoked.
 
 use super::sessions::{Issued, SessionId, Sessions};
+#[allow(unused_imports)]
+use crate::prelude::*;
 use crate::status::Result;
 
 /// How a challenge handed to the callback ended, as far as the caller of

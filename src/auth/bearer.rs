@@ -5,6 +5,8 @@
 //! with `Bearer <token>`. Digest and Bearer never serve each other.
 
 use super::credential::Credential;
+#[allow(unused_imports)]
+use crate::prelude::*;
 
 /// The scheme name as written in headers.
 pub const SCHEME: &str = "Bearer";

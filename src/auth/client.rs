@@ -21,6 +21,9 @@ use super::planner::{plan_init, plan_reinit};
 use super::session::ClientSession;
 use super::view::{AuthRequest, ResponseView};
 use crate::digest::DigestChallenge;
+#[allow(unused_imports)]
+use crate::prelude::*;
+#[cfg(feature = "std")]
 use crate::sip::SipMessage;
 use crate::status::Result;
 
@@ -30,6 +33,7 @@ pub use super::planner::find_credential;
 pub const MAX_STALE: u32 = 3;
 
 /// Answers the 401/407 `response` into `request` with fresh cnonces.
+#[cfg(feature = "std")]
 pub fn reinit(
     session: &mut ClientSession,
     response: &SipMessage,
@@ -42,6 +46,7 @@ pub fn reinit(
 
 /// `reinit` taking its cnonces from `cnonce` (called once per new nonce);
 /// tests use it to reproduce RFC vectors.
+#[cfg(feature = "std")]
 pub fn reinit_with(
     session: &mut ClientSession,
     response: &SipMessage,
@@ -73,6 +78,7 @@ pub fn reinit_on<R: ResponseView + ?Sized, Q: AuthRequest + ?Sized>(
 /// adds the next authorization (nc + 1, same cnonce) for every realm already
 /// answered, and, with `prefs.initial_auth`, an empty Authorization for each
 /// non-wildcard credential whose realm has no cached answer.
+#[cfg(feature = "std")]
 pub fn init(session: &mut ClientSession, request: &mut SipMessage) -> Result<()> {
     init_on(session, request)
 }

@@ -2,6 +2,8 @@
 //! caller's buffers need only live for the call that handed them over.
 
 use crate::digest::Algorithm;
+#[allow(unused_imports)]
+use crate::prelude::*;
 
 /// What the secret of a credential is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,8 +10,10 @@ pub mod bearer;
 pub mod client;
 pub mod credential;
 pub mod planner;
+#[cfg(feature = "std")]
 pub mod server;
 pub mod session;
 pub mod sessions;
+#[cfg(feature = "std")]
 mod sip_view;
 pub mod view;

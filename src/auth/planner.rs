@@ -29,6 +29,8 @@ use crate::digest::{
     self, authorize_with_ha2, parse_authorization, parse_challenges, write_authorization,
     Algorithm, Answer, AuthorizationFields, DigestChallenge, Hex, ParseError, Qop, Secret,
 };
+#[allow(unused_imports)]
+use crate::prelude::*;
 use crate::status::{Error, Result};
 use std::ops::Range;
 

@@ -3,6 +3,8 @@
 use super::credential::{Credential, Prefs};
 use super::planner::Plan;
 use crate::digest::{Algorithm, DigestChallenge, Hex};
+#[allow(unused_imports)]
+use crate::prelude::*;
 use std::fmt;
 
 /// The last challenge answered for one realm and header kind (the

@@ -33,6 +33,8 @@
 
 use super::session::ClientSession;
 use crate::handle::{self, next_generation, Chunks, IndexPool, LOW_MASK};
+#[allow(unused_imports)]
+use crate::prelude::*;
 use crate::status::{Error, Result};
 use crate::sync::{asymmetric, spin_wait, thread_token};
 use crate::sync::{AtomicUsize, Mutex, Ordering, SpinMutex, UnsafeCell};

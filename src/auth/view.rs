@@ -15,6 +15,8 @@
 //! - Values the planner asks to add are UTF-8 (it checks) and contain no
 //!   CR or LF (the authorization writer refuses control characters).
 
+#[allow(unused_imports)]
+use crate::prelude::*;
 use crate::status::Result;
 
 /// Which header pair a challenge and its answer use.

@@ -3,6 +3,8 @@
 
 use super::engine::{self, Writer};
 use super::hex::Hex;
+#[allow(unused_imports)]
+use crate::prelude::*;
 
 /// A digest algorithm as named in the `algorithm` parameter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -5,8 +5,10 @@ use super::challenge::{parse_elements, DigestChallenge, Param, ParseError};
 use super::compute::{self, format_nc, Qop, QopParams};
 use super::hex::Hex;
 use super::Algorithm;
+#[allow(unused_imports)]
+use crate::prelude::*;
 use crate::status::{Error, Result};
-use std::borrow::Cow;
+use alloc::borrow::Cow;
 
 /// The fields of a Digest Authorization value, borrowed for writing.
 #[derive(Debug, Clone, Copy)]

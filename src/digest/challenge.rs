@@ -41,9 +41,11 @@
 
 use super::compute::Qop;
 use super::Algorithm;
+#[allow(unused_imports)]
+use crate::prelude::*;
 use crate::sip::params::{is_lws, list_items, Lexer};
 use crate::status::{Error, Result};
-use std::borrow::Cow;
+use alloc::borrow::Cow;
 use std::fmt;
 
 /// Longest header value parsed (bytes); longer values are rejected whole.

@@ -10,17 +10,34 @@
 //! adds no dependency. If `/dev/urandom` cannot be read, the seed comes from
 //! `std`'s `RandomState` (itself keyed from the OS) mixed with the time.
 
+//!
+//! Without std there is no OS randomness: install a source with
+//! `hooks::random::set` at start (a hardware RNG, say). Until then cnonces
+//! are SHA-256 of a counter: unique within the process, but predictable.
+
 use super::algorithm::{Algorithm, Hasher};
 use super::hex::Hex;
+#[cfg(feature = "std")]
 use std::hash::{BuildHasher, Hasher as _};
+#[cfg(feature = "std")]
 use std::io::Read;
-use std::sync::atomic::{AtomicU64, Ordering};
+#[cfg(feature = "std")]
+use std::sync::atomic::AtomicU64;
+use std::sync::atomic::Ordering;
+#[cfg(feature = "std")]
 use std::sync::OnceLock;
+#[cfg(feature = "std")]
 use std::time::{SystemTime, UNIX_EPOCH};
 
+#[cfg(feature = "std")]
 static SEED: OnceLock<[u8; 32]> = OnceLock::new();
+#[cfg(feature = "std")]
 static COUNTER: AtomicU64 = AtomicU64::new(0);
+// 32-bit firmware parts (thumbv7em) have no 64-bit atomics.
+#[cfg(not(feature = "std"))]
+static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
+#[cfg(feature = "std")]
 fn seed() -> &'static [u8; 32] {
     SEED.get_or_init(|| {
         let mut s = [0u8; 32];
@@ -37,6 +54,7 @@ fn seed() -> &'static [u8; 32] {
     })
 }
 
+#[cfg(feature = "std")]
 fn now_nanos() -> u128 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -52,10 +70,13 @@ pub fn new_cnonce() -> Hex {
     }
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let mut h = Hasher::new(Algorithm::Sha256);
+    #[cfg(feature = "std")]
     h.update(seed())
         .update(&std::process::id().to_le_bytes())
         .update(&n.to_le_bytes())
         .update(&now_nanos().to_le_bytes());
+    #[cfg(not(feature = "std"))]
+    h.update(b"pjsip-auth-shim cnonce").update(&n.to_le_bytes());
     let full = h.finish();
     // The first 32 hex characters are the first 128 bits.
     Hex::parse(&full.as_bytes()[..32], 32).unwrap_or(full)

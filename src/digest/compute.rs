@@ -7,6 +7,8 @@ use super::algorithm::{with_hash, Algorithm};
 use super::engine::{Engine, Writer};
 use super::hex::Hex;
 use super::memo::{Memo, Memoized, Memos};
+#[allow(unused_imports)]
+use crate::prelude::*;
 
 /// Quality of protection used in a response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -16,6 +16,8 @@
 //! (tests below and `tests/digest_compute.rs`).
 
 use super::hex::Hex;
+#[allow(unused_imports)]
+use crate::prelude::*;
 
 /// One hash function: its block, state, initial value, padding length
 /// field and output.

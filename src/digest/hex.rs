@@ -2,6 +2,8 @@
 //! SHA-512/256 digest), held by value on the stack so that computing a
 //! response never allocates.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
 use std::fmt;
 
 /// The longest hex string a `Hex` holds: 32 bytes (SHA-256, SHA-512/256).

@@ -16,6 +16,9 @@
 
 use super::engine::{self, Engine, Writer};
 use super::hex::Hex;
+#[allow(unused_imports)]
+use crate::prelude::*;
+#[cfg(feature = "std")]
 use std::cell::RefCell;
 
 /// Entries per kind (HA1, HA2, prefix) per hash function per thread.
@@ -70,6 +73,8 @@ pub(crate) struct Memo<V> {
 }
 
 impl<V: Clone> Memo<V> {
+    // Only the thread-local memos (std) construct these.
+    #[cfg_attr(not(feature = "std"), allow(dead_code))]
     const fn new() -> Self {
         Memo {
             slots: Vec::new(),
@@ -134,6 +139,8 @@ pub(crate) struct Memos<E: Engine> {
 }
 
 impl<E: Engine> Memos<E> {
+    // Only the thread-local memos (std) construct these.
+    #[cfg_attr(not(feature = "std"), allow(dead_code))]
     const fn new() -> Self {
         Memos {
             ha1: Memo::new(),
@@ -154,11 +161,18 @@ macro_rules! memoized {
     ($($e:ty),*) => {$(
         impl Memoized for $e {
             #[inline]
+            #[cfg(feature = "std")]
             fn with_memos<R>(f: impl FnOnce(&mut Memos<Self>) -> R) -> Option<R> {
                 thread_local! {
                     static MEMOS: RefCell<Memos<$e>> = const { RefCell::new(Memos::new()) };
                 }
                 MEMOS.try_with(|m| m.try_borrow_mut().ok().map(|mut m| f(&mut m))).ok().flatten()
+            }
+            // No thread-locals without std: every value is computed.
+            #[cfg(not(feature = "std"))]
+            #[inline]
+            fn with_memos<R>(_f: impl FnOnce(&mut Memos<Self>) -> R) -> Option<R> {
+                None
             }
         }
     )*};

@@ -4,18 +4,21 @@
 //! byte-identical messages. Handle keys (`crate::handle`) do not: they
 //! never appear in a message.
 
+use alloc::sync::Arc;
+use spin::RwLock;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, RwLock};
 
 /// A source filling its argument with bytes.
 pub type Source = Arc<dyn Fn(&mut [u8]) + Send + Sync>;
 
 static SET: AtomicBool = AtomicBool::new(false);
+// A spin lock (also without std): held only to swap or clone the Arc.
 static SOURCE: RwLock<Option<Source>> = RwLock::new(None);
 
-/// Installs `source`, or restores the default with `None`.
+/// Installs `source`, or restores the default with `None`. Without std this
+/// is where cnonces get their randomness: install one at start.
 pub fn set(source: Option<Source>) {
-    let mut s = SOURCE.write().unwrap_or_else(|p| p.into_inner());
+    let mut s = SOURCE.write();
     SET.store(source.is_some(), Ordering::Release);
     *s = source;
 }
@@ -27,7 +30,7 @@ pub fn fill(buf: &mut [u8]) -> bool {
     if !SET.load(Ordering::Acquire) {
         return false;
     }
-    let source = SOURCE.read().unwrap_or_else(|p| p.into_inner()).clone();
+    let source = SOURCE.read().clone();
     match source {
         Some(f) => {
             f(buf);

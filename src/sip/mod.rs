@@ -25,17 +25,28 @@
 //! [`SipMessage::check_mandatory`], as received messages need them and
 //! messages being built do not.
 
+// Without std only the parameter lexer stays: the digest parsers use it.
+#[cfg(feature = "std")]
 mod headers;
+#[cfg(feature = "std")]
 mod message;
 pub mod params;
+#[cfg(feature = "std")]
 mod parse;
+#[cfg(feature = "std")]
 mod print;
+#[cfg(feature = "std")]
 mod random;
+#[cfg(feature = "std")]
 mod reason;
 
+#[cfg(feature = "std")]
 pub use headers::{full_name, names_equal};
+#[cfg(feature = "std")]
 pub use message::{Header, SipMessage, StartLine};
+#[cfg(feature = "std")]
 pub use random::{random_hex, random_u64};
+#[cfg(feature = "std")]
 pub use reason::reason_phrase;
 
 /// The largest message accepted by the parser, in bytes.

@@ -15,7 +15,9 @@
 //! by the callers ([`Param::is`]). Nothing here allocates except
 //! `Lexer::quoted` when an escape must be removed, and no input panics.
 
-use std::borrow::Cow;
+#[allow(unused_imports)]
+use crate::prelude::*;
+use alloc::borrow::Cow;
 use std::ops::Range;
 
 /// Whitespace between the parts of a header value: SP, HT, and CR/LF left
@@ -317,6 +319,8 @@ fn trimmed_by(s: &[u8], ws: impl Fn(u8) -> bool) -> Range<usize> {
 
 /// `s` with bytes satisfying `ws` trimmed from both ends (the message
 /// parser trims SP/HT only; header values use [`is_lws`]).
+// Used by the message parser (std).
+#[cfg_attr(not(feature = "std"), allow(dead_code))]
 pub(crate) fn trim_by(s: &[u8], ws: impl Fn(u8) -> bool) -> &[u8] {
     &s[trimmed_by(s, ws)]
 }
