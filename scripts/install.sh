@@ -11,6 +11,9 @@
 #                                              the forwarding pjsip.h, pjlib.h, pjsip_ua.h,
 #                                              pjsip/sip_auth.h
 #   $PREFIX/lib/pkgconfig/pjsip-auth-shim.pc
+#   $PREFIX/lib/cmake/pjsip-auth-shim/         CMake package config: imported targets
+#                                              pjsip-auth-shim::pjsip-auth-shim (shared)
+#                                              and pjsip-auth-shim::static
 #
 # With --drop-in it installs the drop-in for real PJSIP instead (crate
 # pjsip-auth-shim-pj, built against PJPROJECT_DIR or `pkg-config libpjproject`):
@@ -169,5 +172,53 @@ Cflags: -I\${includedir}
 Libs: -L\${libdir} -lpjsip_auth_shim
 Libs.private: -lpthread -ldl -lm -lrt -lutil -lgcc_s
 PC
+
+# CMake package config (find_package(pjsip-auth-shim CONFIG)): absolute
+# paths under $PREFIX, as the .pc file has.
+cmake_dir="$LIBDIR/cmake/pjsip-auth-shim"
+install -d "$(d "$cmake_dir")"
+cat > "$(d "$cmake_dir")/pjsip-auth-shimConfig.cmake" <<CM
+# pjsip-auth-shim $version, installed by scripts/install.sh.
+# Targets: pjsip-auth-shim::pjsip-auth-shim (the shared library) and
+# pjsip-auth-shim::static (the archive, with the system libraries it needs).
+include(CMakeFindDependencyMacro)
+find_dependency(Threads)
+if(NOT TARGET pjsip-auth-shim::pjsip-auth-shim)
+  add_library(pjsip-auth-shim::pjsip-auth-shim SHARED IMPORTED)
+  set_target_properties(pjsip-auth-shim::pjsip-auth-shim PROPERTIES
+    IMPORTED_LOCATION "$LIBDIR/$full"
+    IMPORTED_SONAME "$soname"
+    INTERFACE_INCLUDE_DIRECTORIES "$INCDIR")
+  add_library(pjsip-auth-shim::static STATIC IMPORTED)
+  set_target_properties(pjsip-auth-shim::static PROPERTIES
+    IMPORTED_LOCATION "$LIBDIR/libpjsip_auth_shim.a"
+    INTERFACE_INCLUDE_DIRECTORIES "$INCDIR"
+    INTERFACE_LINK_LIBRARIES "Threads::Threads;dl;m;rt;util;gcc_s")
+endif()
+CM
+# Quoted: the body is CMake's own ${...}; the version goes in after.
+cat > "$(d "$cmake_dir")/pjsip-auth-shimConfigVersion.cmake" <<'CM'
+# Compatible when the requested version has the same major (from 1.0) or,
+# before 1.0, the same major.minor: the soname's rule.
+set(PACKAGE_VERSION "@VERSION@")
+set(PACKAGE_VERSION_COMPATIBLE FALSE)
+if(NOT PACKAGE_FIND_VERSION)
+  set(PACKAGE_VERSION_COMPATIBLE TRUE)
+elseif(NOT PACKAGE_FIND_VERSION VERSION_GREATER PACKAGE_VERSION)
+  string(REGEX MATCH "^[0-9]+" _have_major "${PACKAGE_VERSION}")
+  string(REGEX MATCH "^[0-9]+\\.[0-9]+" _have_minor "${PACKAGE_VERSION}")
+  if(_have_major STREQUAL "0")
+    if("${PACKAGE_FIND_VERSION_MAJOR}.${PACKAGE_FIND_VERSION_MINOR}" STREQUAL _have_minor)
+      set(PACKAGE_VERSION_COMPATIBLE TRUE)
+    endif()
+  elseif(PACKAGE_FIND_VERSION_MAJOR STREQUAL _have_major)
+    set(PACKAGE_VERSION_COMPATIBLE TRUE)
+  endif()
+endif()
+if(PACKAGE_FIND_VERSION STREQUAL PACKAGE_VERSION)
+  set(PACKAGE_VERSION_EXACT TRUE)
+endif()
+CM
+sed -i "s/@VERSION@/$version/" "$(d "$cmake_dir")/pjsip-auth-shimConfigVersion.cmake"
 
 echo "installed pjsip-auth-shim $version (soname $soname) under ${DESTDIR}${PREFIX}"

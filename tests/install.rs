@@ -111,6 +111,15 @@ fn check_layout(prefix: &Path) {
     if root().join("include/pjsip_auth_shim.hpp").is_file() {
         assert!(inc.join("pjsip_auth_shim.hpp").is_file());
     }
+    for f in [
+        "pjsip-auth-shimConfig.cmake",
+        "pjsip-auth-shimConfigVersion.cmake",
+    ] {
+        assert!(
+            lib.join("cmake/pjsip-auth-shim").join(f).is_file(),
+            "{f} not installed"
+        );
+    }
     let installed = std::fs::read(inc.join("pjsip_auth_shim.h")).unwrap();
     assert_eq!(
         installed,
@@ -193,24 +202,34 @@ fn check_cmake(prefix: &Path, work: &Path) {
         eprintln!("SKIP examples/c-cmake: cmake is not installed (Debian package `cmake`)");
         return;
     };
-    let build = work.join("cmake");
-    run(
-        Command::new(&cmake)
+    // Found through pkg-config, then through the CMake package config (no
+    // PKG_CONFIG_PATH: only CMAKE_PREFIX_PATH).
+    for (name, config) in [("cmake", false), ("cmake-config", true)] {
+        let build = work.join(name);
+        let mut configure = Command::new(&cmake);
+        configure
             .arg("-S")
             .arg(root().join("examples/c-cmake"))
             .arg("-B")
-            .arg(&build)
-            .env("PKG_CONFIG_PATH", pkg_config_path(prefix)),
-        "cmake configure",
-    );
-    run(
-        Command::new(&cmake).arg("--build").arg(&build),
-        "cmake --build",
-    );
-    let exe = build.join("vault_async");
-    assert_needs_soname(&exe, "cmake");
-    run_example(&exe, "cmake");
-    eprintln!("examples/c-cmake ... ok");
+            .arg(&build);
+        if config {
+            configure
+                .arg("-DPJSHIM_FIND=CONFIG")
+                .arg(format!("-DCMAKE_PREFIX_PATH={}", prefix.display()))
+                .env_remove("PKG_CONFIG_PATH");
+        } else {
+            configure.env("PKG_CONFIG_PATH", pkg_config_path(prefix));
+        }
+        run(&mut configure, &format!("{name} configure"));
+        run(
+            Command::new(&cmake).arg("--build").arg(&build),
+            &format!("{name} --build"),
+        );
+        let exe = build.join("vault_async");
+        assert_needs_soname(&exe, name);
+        run_example(&exe, name);
+        eprintln!("examples/c-cmake ({name}) ... ok");
+    }
 }
 
 #[test]
