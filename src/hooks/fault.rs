@@ -21,10 +21,17 @@ pub fn fail_next(n: u32, status: i32) {
 
 /// For one send: the status to fail it with, if a failure is armed (and
 /// then one fewer is left).
+#[inline(always)]
 pub fn take() -> Option<i32> {
     if LEFT.load(Ordering::Relaxed) == 0 {
         return None;
     }
+    take_armed()
+}
+
+#[cold]
+#[inline(never)]
+fn take_armed() -> Option<i32> {
     let _g = ARM.lock().unwrap_or_else(|p| p.into_inner());
     let left = LEFT.load(Ordering::Relaxed);
     if left == 0 {

@@ -36,16 +36,24 @@ pub fn set(level: u8, sink: Option<Sink>) {
 }
 
 /// Whether an event at `level` would be delivered.
+#[inline]
 pub fn enabled(level: u8) -> bool {
     level != 0 && level <= LEVEL.load(Ordering::Acquire)
 }
 
 /// Delivers the message `msg` builds at `level`, if enabled (`msg` runs
-/// only then). The sink runs with no lock held.
+/// only then). The sink runs with no lock held. Inlined down to the level
+/// check: the token path calls it twice per cycle with logging off.
+#[inline(always)]
 pub fn log(level: u8, msg: impl FnOnce() -> String) {
-    if !enabled(level) {
-        return;
+    if enabled(level) {
+        deliver(level, msg);
     }
+}
+
+#[cold]
+#[inline(never)]
+fn deliver(level: u8, msg: impl FnOnce() -> String) {
     let sink = SINK.read().unwrap_or_else(|p| p.into_inner()).clone();
     if let Some(f) = sink {
         f(level, &msg());
