@@ -147,14 +147,9 @@ impl IndexPool {
     /// A pool of exactly `capacity` indices whose free list never grows
     /// past the room reserved here: giving indices back never allocates.
     pub(crate) fn with_reserved(capacity: usize) -> Self {
-        assert!(capacity <= u32::MAX as usize);
-        IndexPool {
-            inner: Mutex::new(PoolInner {
-                free: Vec::with_capacity(capacity),
-                high_water: 0,
-                capacity,
-            }),
-        }
+        let pool = IndexPool::new(capacity);
+        pool.inner.lock().free.reserve_exact(capacity);
+        pool
     }
 
     /// Up to `n` unused indices (at least one, or `TooMany` when none is left).

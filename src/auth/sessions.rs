@@ -253,19 +253,12 @@ impl<S: Copy, P> Sessions<S, P> {
     /// A table for up to `sessions` sessions and `tokens` pending tokens
     /// (each capped to what a handle's index half can name on this target).
     pub fn new(sessions: usize, tokens: usize) -> Self {
-        asymmetric::prepare();
         let (entries, slots) = (storage(sessions, 128), storage(tokens, 1024));
-        Sessions {
-            entry_pool: IndexPool::new(entries.capacity()),
-            entries,
-            key: handle::random_key(),
-            slot_pool: IndexPool::new(slots.capacity()),
-            slots,
-            slot_key: handle::random_key(),
-            topology: Mutex::new(()),
-            fence_cell: AtomicUsize::new(0),
-            fixed: false,
-        }
+        let pools = (
+            IndexPool::new(entries.capacity()),
+            IndexPool::new(slots.capacity()),
+        );
+        Self::with_storage(entries, slots, pools, false)
     }
 
     /// A table of exactly `sessions` sessions and `tokens` pending tokens,
@@ -279,24 +272,39 @@ impl<S: Copy, P> Sessions<S, P> {
         if sessions == 0 || tokens == 0 || sessions > max || tokens > max {
             return Err(Error::InvalidArg);
         }
-        asymmetric::prepare();
         // Chunks no larger than needed: a budget of 8 tokens allocates 8 slots.
         let chunk = |wanted: usize, at_most: usize| wanted.next_power_of_two().min(at_most);
         let entries = storage(sessions, chunk(sessions, 128));
         let slots = storage(tokens, chunk(tokens, 1024));
         entries.init_all(Entry::new);
         slots.init_all(Slot::new);
-        Ok(Sessions {
-            entry_pool: IndexPool::with_reserved(sessions),
+        let pools = (
+            IndexPool::with_reserved(sessions),
+            IndexPool::with_reserved(tokens),
+        );
+        Ok(Self::with_storage(entries, slots, pools, true))
+    }
+
+    /// The table over `entries` and `slots`, whose free places `pools`
+    /// (sessions, tokens) hand out.
+    fn with_storage(
+        entries: Chunks<Entry<S>>,
+        slots: Chunks<Slot<P>>,
+        (entry_pool, slot_pool): (IndexPool, IndexPool),
+        fixed: bool,
+    ) -> Self {
+        asymmetric::prepare();
+        Sessions {
             entries,
+            entry_pool,
             key: handle::random_key(),
-            slot_pool: IndexPool::with_reserved(tokens),
             slots,
+            slot_pool,
             slot_key: handle::random_key(),
             topology: Mutex::new(()),
             fence_cell: AtomicUsize::new(0),
-            fixed: true,
-        })
+            fixed,
+        }
     }
 
     /// The most sessions, and the most pending tokens, a table can hold on
@@ -1010,12 +1018,6 @@ impl<S: Copy, P> Sessions<S, P> {
         let r = e.record.lock();
         check_open(r.open, r.generation, generation)?;
         Ok(r.pending + self.lane_pending(e))
-    }
-
-    /// Places ever used: (sessions, token slots). Storage is allocated up to
-    /// these and never freed (a diagnostic of memory high-water marks).
-    pub fn high_water(&self) -> (usize, usize) {
-        (self.entry_pool.high_water(), self.slot_pool.high_water())
     }
 
     /// Tokens pending over every session. A diagnostic: O(sessions).
