@@ -33,45 +33,44 @@ pub(crate) struct Pending {
     pub(crate) impl_token: CPtr<pjsip_auth_clt_async_impl_token>,
 }
 
+type Table = Sessions<Setting, Pending>;
+
 /// Up to about a million sessions and a million pending tokens on 64-bit
 /// targets (65,535 of each on 32-bit), storage growing on demand; or the
-/// fixed budget `set_capacity` chose before the first use.
-pub(crate) static SESSIONS: Lazy<Sessions<Setting, Pending>> = Lazy::new(|| {
-    let mut c = CAPACITY.lock();
-    c.created = true;
-    match c.fixed {
-        // Validated by `set_capacity` with the same rule.
-        Some((sessions, tokens)) => Sessions::with_fixed_capacity(sessions, tokens)
-            .unwrap_or_else(|_| Sessions::new(sessions, tokens)),
-        None => Sessions::new(1 << 20, 1 << 20),
-    }
-});
+/// fixed table `set_capacity` built before the first use.
+pub(crate) static SESSIONS: Lazy<Table> =
+    Lazy::new(
+        || match std::mem::replace(&mut *BEFORE_FIRST_USE.lock(), Early::Taken) {
+            Early::Built(table) => table,
+            _ => Sessions::new(1 << 20, 1 << 20),
+        },
+    );
 
-struct Capacity {
-    fixed: Option<(usize, usize)>,
-    created: bool,
+/// What `SESSIONS` starts from; its creation takes it, so a budget set
+/// after that is refused.
+enum Early {
+    Open,
+    Built(Table),
+    Taken,
 }
 
-/// Ordered with the table's creation: a budget is accepted only before it.
-static CAPACITY: parking_lot::Mutex<Capacity> = parking_lot::Mutex::new(Capacity {
-    fixed: None,
-    created: false,
-});
+static BEFORE_FIRST_USE: parking_lot::Mutex<Early> = parking_lot::Mutex::new(Early::Open);
 
-/// Fixes the table's capacity and allocates it now. `InvalidOp` once the
-/// table exists (any session call creates it) or a budget was already set;
-/// `InvalidArg` for 0 or more than `Sessions::max_capacity`.
+/// Builds the fixed table (`Sessions::with_fixed_capacity` checks the
+/// counts) and makes it the process's. `InvalidOp` once the table exists
+/// (any session call creates it) or a budget was already set.
 pub(crate) fn set_capacity(sessions: usize, tokens: usize) -> Result<()> {
-    let max = Sessions::<Setting, Pending>::max_capacity();
-    if sessions == 0 || tokens == 0 || sessions > max || tokens > max {
-        return Err(Error::InvalidArg);
+    // Checked before building too, so a late call allocates nothing.
+    if !matches!(*BEFORE_FIRST_USE.lock(), Early::Open) {
+        return Err(Error::InvalidOp);
     }
+    let table = Table::with_fixed_capacity(sessions, tokens)?;
     {
-        let mut c = CAPACITY.lock();
-        if c.created || c.fixed.is_some() {
+        let mut early = BEFORE_FIRST_USE.lock();
+        if !matches!(*early, Early::Open) {
             return Err(Error::InvalidOp);
         }
-        c.fixed = Some((sessions, tokens));
+        *early = Early::Built(table);
     }
     Lazy::force(&SESSIONS);
     Ok(())
