@@ -85,6 +85,12 @@ package_version() { sed -n '/^\[package\]/,/^\[/ s/^version *= *"\([^"]*\)".*/\1
 version="$(package_version Cargo.toml)"
 [ "$dropin" = 0 ] || version="$(package_version pj/Cargo.toml)"
 [ -n "$version" ] || { echo "install.sh: no version in Cargo.toml" >&2; exit 1; }
+# What either static library needs beyond libc, as `cargo rustc --
+# --print native-static-libs` reports it on Linux (-lutil and -lrt are empty
+# stubs in glibc >= 2.34, needed before): for the .pc files and CMake.
+sys_libs="pthread dl m rt util gcc_s"
+libs_private="$(printf -- '-l%s ' $sys_libs)"
+libs_private="${libs_private% }"
 
 if [ "$dropin" = 1 ]; then
   if [ "$build" = 1 ]; then
@@ -113,7 +119,7 @@ Description: pjsip-auth-shim's drop-in for PJSIP: replaces sip_auth_client.o, li
 Version: $version
 $requires
 Libs: -L\${libdir} -lpjsip_auth_shim_pj
-Libs.private: -lpthread -ldl -lm -lrt -lutil -lgcc_s
+Libs.private: $libs_private
 PC
   echo "installed pjsip-auth-shim-pj $version under ${DESTDIR}${PREFIX}"
   exit 0
@@ -157,9 +163,6 @@ if [ -f include/pjsip_auth_shim.hpp ]; then
   install -m 644 include/pjsip_auth_shim.hpp "$(d "$INCDIR")/"
 fi
 
-# Libs.private: what the static library needs beyond libc, as
-# `cargo rustc -- --print native-static-libs` reports it on Linux
-# (-lutil and -lrt are empty stubs in glibc >= 2.34, needed before).
 cat > "$(d "$LIBDIR/pkgconfig")/pjsip-auth-shim.pc" <<PC
 prefix=$PREFIX
 libdir=$pc_libdir
@@ -170,7 +173,7 @@ Description: PJSIP-compatible SIP client digest authentication (async challenge 
 Version: $version
 Cflags: -I\${includedir}
 Libs: -L\${libdir} -lpjsip_auth_shim
-Libs.private: -lpthread -ldl -lm -lrt -lutil -lgcc_s
+Libs.private: $libs_private
 PC
 
 # CMake package config (find_package(pjsip-auth-shim CONFIG)): absolute
@@ -193,7 +196,7 @@ if(NOT TARGET pjsip-auth-shim::pjsip-auth-shim)
   set_target_properties(pjsip-auth-shim::static PROPERTIES
     IMPORTED_LOCATION "$LIBDIR/libpjsip_auth_shim.a"
     INTERFACE_INCLUDE_DIRECTORIES "$INCDIR"
-    INTERFACE_LINK_LIBRARIES "Threads::Threads;dl;m;rt;util;gcc_s")
+    INTERFACE_LINK_LIBRARIES "Threads::Threads;$(echo $sys_libs | sed 's/^pthread //; s/ /;/g')")
 endif()
 CM
 # Quoted: the body is CMake's own ${...}; the version goes in after.
